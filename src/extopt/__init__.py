@@ -1,0 +1,39 @@
+"""extopt: minimize a loss written in any differentiable framework with
+optimization algorithms that live outside it, with exact derivatives.
+
+    >>> import extopt
+    >>> res = extopt.minimize(lambda p: (p["a"] - 1.0) ** 2 + p["b"] ** 2,
+    ...                       {"a": 0.0, "b": 3.0})
+    >>> round(res.x["a"], 6), round(res.x["b"], 6)
+    (1.0, 0.0)
+
+No framework is imported until a backend that needs it is used.
+"""
+
+from __future__ import annotations
+
+from ._errors import BackendError, ExtoptError, ExtoptWarning, InputError, MethodError, ShapeError
+from ._evaluator import Evaluation
+from ._methods import METHODS, method_names
+from ._minimize import minimize
+from ._result import FitResult
+from .backends import available_backends, get_backend
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "METHODS",
+    "BackendError",
+    "Evaluation",
+    "ExtoptError",
+    "ExtoptWarning",
+    "FitResult",
+    "InputError",
+    "MethodError",
+    "ShapeError",
+    "__version__",
+    "available_backends",
+    "get_backend",
+    "method_names",
+    "minimize",
+]

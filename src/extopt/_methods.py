@@ -1,0 +1,237 @@
+"""What each `scipy.optimize.minimize` method can take, as one table of data.
+
+Every decision about a method (does it take bounds? equality constraints? which
+derivatives does it use? which options?) is read from `METHODS`; dispatch and
+the error messages that list the methods able to do something are derived
+from it, never written as if-chains.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from ._errors import MethodError, did_you_mean
+
+Grad = Literal["none", "optional", "required"]
+Hess = Literal["none", "hessp", "hess"]
+Constraints = Literal["none", "dict", "object"]
+Multipliers = Literal["none", "slsqp", "trust-constr"]
+
+_TRUST = frozenset({"initial_trust_radius", "max_trust_radius", "eta", "gtol", "maxiter", "disp",
+                    "return_all"})
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    """One row of the capability table.
+
+    - `grad`: whether the method uses a gradient ("optional": it falls back to
+      finite differences without one; "required": SciPy refuses to run without).
+    - `hess`: the second-derivative form extopt supplies: "hessp" (Hessian-vector
+      products; a dense `hess` callable is also accepted), "hess" (a dense
+      matrix is required) or "none".
+    - `hess_update`: accepts a `HessianUpdateStrategy` (BFGS, SR1) as `hess`.
+    - `hess_fd`: accepts "2-point"/"3-point"/"cs" as `hess`.
+    - `constraints`: "dict" (old-style dicts), "object" (`NonlinearConstraint`)
+      or "none"; `equality` / `inequality` say which kinds.
+    - `fuse`: what one framework call computes at a new point: "value",
+      "value_and_grad", "value_constraints" or "everything" (value, gradient,
+      constraint values and Jacobians).
+    - `callback`: the callback form SciPy calls ("result": `intermediate_result`,
+      "x": `xk` only); `stop`: how a run is ended early ("StopIteration" where
+      SciPy handles it, "raise" where extopt has to unwind it itself).
+    - `multipliers`: where SciPy reports Lagrange multipliers, if anywhere.
+    - `maxiter`: the option name that bounds the work.
+    - `options`: every option name SciPy's implementation accepts.
+    """
+
+    name: str
+    bounds: bool
+    equality: bool
+    inequality: bool
+    grad: Grad
+    hess: Hess
+    hess_update: bool
+    hess_fd: bool
+    constraints: Constraints
+    fuse: str
+    callback: Literal["result", "x"]
+    stop: Literal["StopIteration", "raise"]
+    multipliers: Multipliers
+    maxiter: str
+    options: frozenset[str]
+
+    @property
+    def key(self) -> str:
+        return self.name.lower()
+
+    @property
+    def derivative_free(self) -> bool:
+        return self.grad == "none"
+
+    @property
+    def constrained(self) -> bool:
+        return self.equality or self.inequality
+
+
+def _spec(name, *, bounds=False, eq=False, ineq=False, grad="optional", hess="none",
+          hess_update=False, hess_fd=False, constraints="none", fuse=None, callback="result",
+          stop="StopIteration", multipliers="none", maxiter="maxiter", options=()):
+    if fuse is None:
+        if grad == "none":
+            fuse = "value_constraints" if (eq or ineq) else "value"
+        else:
+            fuse = "everything" if (eq or ineq) else "value_and_grad"
+    return MethodSpec(name, bounds, eq, ineq, grad, hess, hess_update, hess_fd, constraints,
+                      fuse, callback, stop, multipliers, maxiter, frozenset(options))
+
+
+_TABLE = (
+    _spec("Nelder-Mead", bounds=True, grad="none", options=(
+        "maxiter", "maxfev", "disp", "return_all", "initial_simplex", "xatol", "fatol",
+        "adaptive")),
+    _spec("Powell", bounds=True, grad="none", options=(
+        "xtol", "ftol", "maxiter", "maxfev", "disp", "direc", "return_all")),
+    _spec("CG", options=(
+        "gtol", "norm", "eps", "maxiter", "disp", "return_all", "finite_diff_rel_step", "c1",
+        "c2", "workers")),
+    _spec("BFGS", options=(
+        "gtol", "norm", "eps", "maxiter", "disp", "return_all", "finite_diff_rel_step",
+        "xrtol", "c1", "c2", "hess_inv0", "workers")),
+    _spec("Newton-CG", grad="required", hess="hessp", hess_update=True, hess_fd=True, options=(
+        "xtol", "eps", "maxiter", "disp", "return_all", "c1", "c2", "workers")),
+    _spec("L-BFGS-B", bounds=True, options=(
+        "disp", "maxcor", "ftol", "gtol", "eps", "maxfun", "maxiter", "iprint", "maxls",
+        "finite_diff_rel_step", "workers")),
+    _spec("TNC", bounds=True, callback="x", stop="raise", maxiter="maxfun", options=(
+        "eps", "scale", "offset", "mesg_num", "maxCGit", "eta", "stepmx", "accuracy", "minfev",
+        "ftol", "xtol", "gtol", "rescale", "disp", "finite_diff_rel_step", "maxfun",
+        "workers")),
+    _spec("COBYLA", bounds=True, eq=True, ineq=True, grad="none", constraints="dict", options=(
+        "rhobeg", "tol", "maxiter", "disp", "catol", "f_target")),
+    # COBYQA calls its callback after every evaluation, not every iteration.
+    _spec("COBYQA", bounds=True, eq=True, ineq=True, grad="none", constraints="object",
+          options=(
+        "disp", "maxfev", "maxiter", "f_target", "feasibility_tol", "initial_tr_radius",
+        "final_tr_radius", "scale")),
+    _spec("SLSQP", bounds=True, eq=True, ineq=True, constraints="dict", multipliers="slsqp",
+          options=("maxiter", "ftol", "iprint", "disp", "eps", "finite_diff_rel_step",
+                   "workers")),
+    _spec("trust-constr", bounds=True, eq=True, ineq=True, hess="hessp", hess_update=True,
+          hess_fd=True, constraints="object", multipliers="trust-constr", options=(
+        "xtol", "gtol", "barrier_tol", "sparse_jacobian", "maxiter", "verbose",
+        "finite_diff_rel_step", "initial_constr_penalty", "initial_tr_radius",
+        "initial_barrier_parameter", "initial_barrier_tolerance", "factorization_method",
+        "disp", "workers")),
+    _spec("dogleg", grad="required", hess="hess", options=_TRUST),
+    _spec("trust-ncg", grad="required", hess="hessp", hess_update=True, hess_fd=True,
+          options=_TRUST | {"workers"}),
+    _spec("trust-exact", grad="required", hess="hess", options=_TRUST | {"subproblem_maxiter"}),
+    # trust-krylov takes a HessianUpdateStrategy without complaint but stops after one
+    # iteration at the start point (SciPy 1.17), so extopt does not offer it there.
+    _spec("trust-krylov", grad="required", hess="hessp", hess_fd=True,
+          options=_TRUST | {"inexact", "workers"}),
+)
+
+METHODS: dict[str, MethodSpec] = {spec.key: spec for spec in _TABLE}
+
+#: The method used when `method=None`: L-BFGS-B (bounds or none), SLSQP with constraints.
+DEFAULT = "L-BFGS-B"
+DEFAULT_CONSTRAINED = "SLSQP"
+
+
+def method_names() -> list[str]:
+    return [spec.name for spec in _TABLE]
+
+
+def get_method(method: str | None, constrained: bool) -> MethodSpec:
+    """The table row for `method` (case-insensitive), or the default."""
+    if method is None:
+        return METHODS[(DEFAULT_CONSTRAINED if constrained else DEFAULT).lower()]
+    if not isinstance(method, str):
+        raise MethodError(
+            f"method must be a string, one of {method_names()}; got {method!r}."
+        )
+    spec = METHODS.get(method.lower())
+    if spec is None:
+        raise MethodError(
+            f"method {method!r} is not a scipy.optimize.minimize method extopt knows; "
+            f"choose one of {method_names()}." + did_you_mean(method, method_names())
+        )
+    return spec
+
+
+def able(what: str) -> list[str]:
+    """Names of the methods able to do `what` (an attribute test of MethodSpec)."""
+    tests = {
+        "bounds": lambda s: s.bounds,
+        "equality": lambda s: s.equality,
+        "inequality": lambda s: s.inequality,
+        "grad": lambda s: s.grad != "none",
+        "hess": lambda s: s.hess != "none",
+        "hess_update": lambda s: s.hess_update,
+        "hess_fd": lambda s: s.hess_fd,
+    }
+    return [spec.name for spec in _TABLE if tests[what](spec)]
+
+
+#: What a valid value of each option looks like; options not listed here are
+#: passed to SciPy as they are (arrays, callables, maps).
+_INT_OPTIONS = frozenset({
+    "maxiter", "maxfun", "maxfev", "maxcor", "maxls", "maxCGit", "subproblem_maxiter",
+})
+_NONNEG_FLOAT_OPTIONS = frozenset({
+    "gtol", "ftol", "xtol", "eps", "xatol", "fatol", "tol", "catol", "barrier_tol",
+    "initial_tr_radius", "initial_constr_penalty", "initial_barrier_parameter",
+    "initial_barrier_tolerance", "initial_trust_radius", "max_trust_radius", "rhobeg",
+    "accuracy", "stepmx", "xrtol", "feasibility_tol", "final_tr_radius", "eta", "c1", "c2",
+})
+#: Options where a negative number means "SciPy's default" (TNC's convention).
+_NEGATIVE_IS_DEFAULT = {"TNC": frozenset({"eta", "stepmx", "accuracy", "ftol", "xtol", "gtol"})}
+_BOOL_OPTIONS = frozenset({"disp", "return_all", "adaptive", "inexact"})
+_CHOICE_OPTIONS = {
+    "verbose": (0, 1, 2, 3),
+    "factorization_method": (None, "NormalEquation", "AugmentedSystem", "QRFactorization",
+                             "SVDFactorization"),
+    "sparse_jacobian": (None, True, False),
+}
+
+
+def check_options(spec: MethodSpec, options: dict) -> dict:
+    """`options` checked against the method's option names and value kinds."""
+    if options is None:
+        return {}
+    if not isinstance(options, dict):
+        raise MethodError(f"options must be a dict of {spec.name} options; got {options!r}.")
+    for name, value in options.items():
+        if name not in spec.options:
+            raise MethodError(
+                f"options[{name!r}] is not an option of {spec.name}; it takes "
+                f"{sorted(spec.options)}." + did_you_mean(str(name), spec.options)
+            )
+        _check_option_value(spec, name, value)
+    return dict(options)
+
+
+def _check_option_value(spec: MethodSpec, name: str, value) -> None:
+    import numbers
+
+    def bad(accepted: str):
+        raise MethodError(
+            f"options[{name!r}] for {spec.name} must be {accepted}; got {value!r}."
+        )
+
+    if name in _INT_OPTIONS:
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
+            bad("a positive integer")
+    elif name in _NONNEG_FLOAT_OPTIONS:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or value != value:
+            bad("a number")
+        if value < 0 and name not in _NEGATIVE_IS_DEFAULT.get(spec.name, ()):
+            bad("a non-negative number")
+    elif name in _BOOL_OPTIONS:
+        if not isinstance(value, bool | int):
+            bad("True or False")
+    elif name in _CHOICE_OPTIONS and value not in _CHOICE_OPTIONS[name]:
+        bad(f"one of {list(_CHOICE_OPTIONS[name])}")

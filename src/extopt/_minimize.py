@@ -1,0 +1,93 @@
+"""`extopt.minimize`: the one public entry point of the functional API."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ._evaluator import Evaluation
+from ._problem import Problem
+from ._result import FitResult
+from ._scipy import ScipyMinimizer
+from .backends import Backend
+
+
+def minimize(
+    fun: Callable[..., Any],
+    x0: Any,
+    *,
+    args: tuple = (),
+    method: str | None = None,
+    bounds: Any = None,
+    equalities: Callable[..., Any] | Sequence[Callable[..., Any]] = (),
+    inequalities: Callable[..., Any] | Sequence[Callable[..., Any]] = (),
+    constraints: Any = (),
+    backend: str | Backend | None = None,
+    jac: Any = None,
+    hess: Any = None,
+    tol: float | None = None,
+    options: dict[str, Any] | None = None,
+    callback: Callable[[Evaluation], Any] | None = None,
+    loss_callback: Callable[[Evaluation], Any] | None = None,
+) -> FitResult:
+    """Minimize ``fun(params, *args)`` over parameters shaped like `x0`.
+
+    Parameters
+    ----------
+    fun : the loss, ``fun(params, *args) -> scalar``, written in NumPy, JAX, ...
+    x0 : the start point: an array, a number, or any tree of them (dict, list,
+        tuple, namedtuple, and for JAX any registered node). `params` has this
+        structure, and so do the answer `x` and the gradient `jac`.
+    args : extra positional arguments of `fun` and of every constraint.
+    method : a `scipy.optimize.minimize` method name, case-insensitive.
+        None: L-BFGS-B, or SLSQP when there are general constraints.
+    bounds : ``(lower, upper)``; each side None, a scalar, an array or a tree
+        with x0's structure (None leaves and elements, and +/-inf, mean
+        unbounded), broadcast to each leaf with NumPy's rules; or a
+        `scipy.optimize.Bounds` on the flat vector. A start point outside the
+        bounds is moved to the nearest point inside them, with a warning.
+    equalities, inequalities : functions ``c(params, *args)`` returning a
+        scalar, an array or a tree, held ``== 0`` / ``>= 0`` element-wise.
+        Their Jacobians are exact with an autodiff backend.
+    constraints : SciPy constraints (dicts, `LinearConstraint`,
+        `NonlinearConstraint`) on the flat vector, as `scipy.optimize.minimize`
+        takes them.
+    backend : "numpy", "jax", or a `Backend` instance; None infers it from the
+        leaves of x0 (NumPy arrays and Python numbers mean "numpy").
+    jac : None for exact automatic derivatives (SciPy's 2-point finite
+        differences with the NumPy backend, with a warning), "2-point",
+        "3-point" or "cs" for SciPy's finite differences, a callable
+        ``jac(params, *args)`` returning the gradient (in x0's structure or as
+        a flat vector), or True when `fun` returns ``(value, gradient)``.
+    hess : None for exact second derivatives where the method uses them
+        (Hessian-vector products for Newton-CG, trust-ncg, trust-krylov and
+        large trust-constr problems; the dense Hessian for dogleg, trust-exact
+        and small trust-constr problems), a `scipy.optimize.HessianUpdateStrategy`
+        (BFGS, SR1; instance or class), "2-point"/"3-point"/"cs", or a callable
+        ``hess(params, *args)`` returning the (n, n) matrix in the flat order.
+    tol : SciPy's `tol`.
+    options : the method's SciPy options; unknown names are an error.
+    callback : called after each iteration with an `Evaluation` (fields
+        `params`, `fun`, `nit`, `x`, `nfev`); returning True or raising
+        StopIteration ends the run, with that point as the answer.
+    loss_callback : called with an `Evaluation` after every new loss value.
+
+    Returns
+    -------
+    FitResult
+        The answer in the structure of x0, SciPy's fields, the multipliers and
+        the KKT measures; see `FitResult`.
+    """
+    minimizer = ScipyMinimizer(method, tol=tol, options=options, hess=hess)
+    problem = Problem.build(
+        fun,
+        x0,
+        args=args,
+        bounds=bounds,
+        equalities=equalities,
+        inequalities=inequalities,
+        constraints=constraints,
+        backend=backend,
+        jac=jac,
+    )
+    return minimizer.minimize(problem, callback=callback, loss_callback=loss_callback)

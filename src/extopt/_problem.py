@@ -1,0 +1,168 @@
+"""The flat problem model: everything a user gave, normalized once.
+
+`Problem.build` is the boundary. It checks every input, packs the parameters
+into one float64 vector, turns the bounds into flat lower/upper vectors and
+the constraints into rows, and asks the backend for the flat functions. Past
+this point nothing re-checks user input, and nothing knows about pytrees or
+frameworks except through the `Packer` and the backend.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ._bounds import clip_start, normalize_bounds
+from ._constraints import (
+    ConstraintSet,
+    ScipyBlock,
+    normalize_functions,
+    normalize_scipy_constraints,
+)
+from ._errors import InputError, describe
+from ._tree import Packer
+from .backends import Backend, FlatFunctions, Model, get_backend, infer_backend
+
+FD_SCHEMES = ("2-point", "3-point", "cs")
+
+
+@dataclass
+class Problem:
+    """A minimization problem over one flat float64 vector."""
+
+    backend: Backend
+    packer: Packer
+    x0: np.ndarray
+    bounds: tuple[np.ndarray, np.ndarray] | None
+    functions: FlatFunctions
+    constraints: ConstraintSet | None
+    jac: Any  # None (backend's), "user", or a finite-difference scheme name
+    fun: Callable[..., Any]
+    args: tuple
+
+    @property
+    def n(self) -> int:
+        return self.packer.size
+
+    @property
+    def has_gradient(self) -> bool:
+        """Whether a gradient exists without finite differences."""
+        return self.functions.value_and_grad is not None
+
+    @classmethod
+    def build(
+        cls,
+        fun: Callable[..., Any],
+        x0: Any,
+        *,
+        args: Any = (),
+        bounds: Any = None,
+        equalities: Any = (),
+        inequalities: Any = (),
+        constraints: Any = (),
+        backend: str | Backend | None = None,
+        jac: Any = None,
+    ) -> Problem:
+        if not callable(fun):
+            raise InputError(f"fun must be callable, fun(params, *args) -> scalar; got "
+                             f"{describe(fun)}.")
+        if not isinstance(args, tuple):
+            args = (args,)
+        backend = infer_backend(x0) if backend is None else get_backend(backend)
+        packer, x0_flat = Packer.from_tree(backend, x0, "x0")
+        if packer.size == 0:
+            raise InputError(f"x0 has no elements to optimize; got {describe(x0)}.")
+        if not np.all(np.isfinite(x0_flat)):
+            i = int(np.flatnonzero(~np.isfinite(x0_flat))[0])
+            raise InputError(f"x0 must be finite; {packer.locate(i)} is {x0_flat[i]}.")
+
+        flat_bounds = normalize_bounds(bounds, packer)
+        x0_flat = clip_start(x0_flat, flat_bounds, packer)
+
+        eqs = normalize_functions(equalities, "equalities")
+        ineqs = normalize_functions(inequalities, "inequalities")
+        blocks = normalize_scipy_constraints(constraints if constraints != () else None, x0_flat)
+
+        jac_mode, value_fun, user_vg = _gradient_choice(jac, fun, args, packer)
+        model = Model(value_fun, args, packer, x0_flat, eqs, ineqs)
+        functions = backend.compile(model)
+        if user_vg is not None:
+            functions.value_and_grad = user_vg
+            functions.everything = None
+        elif jac_mode in FD_SCHEMES:
+            functions.value_and_grad = None
+            functions.everything = None
+
+        cset = None
+        if eqs or ineqs or blocks:
+            kinds = ["eq"] * len(eqs) + ["ineq"] * len(ineqs)
+            cset = ConstraintSet(functions.constraint_packers, kinds, blocks)
+        return cls(backend, packer, x0_flat, flat_bounds, functions, cset, jac_mode, fun, args)
+
+    # -- user-supplied second derivatives --------------------------------------------
+    def user_hess(self, hess: Callable[..., Any]) -> Callable[[np.ndarray], Any]:
+        """The user's `hess(params, *args)` as a function of the flat vector,
+        returning an (n, n) matrix (or whatever linear operator it returns)."""
+        unpack, n, args = self.packer.unpack, self.n, self.args
+
+        def flat_hess(x: np.ndarray) -> Any:
+            out = hess(unpack(x), *args)
+            if hasattr(out, "shape") and not isinstance(out, np.ndarray) and hasattr(out, "dot"):
+                return out  # a LinearOperator or sparse matrix
+            array = np.asarray(self.backend.to_numpy(out) if self.backend.owns(out) else out,
+                               dtype=np.float64)
+            if array.shape != (n, n):
+                raise InputError(f"hess must return an ({n}, {n}) matrix (rows and columns in "
+                                 f"the packing order of x0); it returned shape {array.shape}.")
+            return array
+
+        return flat_hess
+
+
+def _gradient_choice(jac: Any, fun: Callable[..., Any], args: tuple, packer: Packer):
+    """(jac mode, the function whose value the backend compiles, a user
+    value-and-gradient function or None) for the `jac` argument."""
+    if jac is None or jac is False:
+        return None, fun, None
+    if isinstance(jac, str):
+        if jac not in FD_SCHEMES:
+            raise InputError(f"jac must be None, True, a callable or one of {list(FD_SCHEMES)}; "
+                             f"got {jac!r}.")
+        return jac, fun, None
+    backend = packer.backend
+    unpack = packer.unpack
+    n = packer.size
+
+    def flat_grad(out: Any) -> np.ndarray:
+        if backend.owns(out) or isinstance(out, np.ndarray):
+            array = np.asarray(backend.to_numpy(out), dtype=np.float64)
+            if array.size == n and (array.ndim == 1 or len(packer.leaves) == 1):
+                return array.reshape(n)
+        return packer.pack(out, what="the gradient from jac")
+
+    if jac is True:
+        def value_fun(params, *a):
+            return fun(params, *a)[0]
+
+        def user_vg(x):
+            out = fun(unpack(x), *args)
+            if not (isinstance(out, tuple) and len(out) == 2):
+                raise InputError("with jac=True, fun must return a pair (value, gradient); it "
+                                 f"returned {describe(out)}.")
+            return float(out[0]), flat_grad(out[1])
+
+        return "user", value_fun, user_vg
+    if callable(jac):
+        def user_vg(x):
+            params = unpack(x)
+            return float(fun(params, *args)), flat_grad(jac(params, *args))
+
+        return "user", fun, user_vg
+    raise InputError(f"jac must be None, True, a callable or one of {list(FD_SCHEMES)}; got "
+                     f"{describe(jac)}.")
+
+
+__all__ = ["FD_SCHEMES", "Problem", "ScipyBlock"]

@@ -1,0 +1,468 @@
+"""Running a `Problem` through `scipy.optimize.minimize`.
+
+`ScipyMinimizer` reads the method's row of the capability table and derives
+from it what to hand SciPy: which derivatives (exact from the backend, the
+user's, or SciPy's finite differences), in which form (Hessian-vector products
+or dense Hessians), the bounds, the constraints in the format the method takes,
+and the callback. Afterwards it turns SciPy's answer into a `FitResult`.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ._constraints import kkt
+from ._errors import ExtoptWarning, InputError, MethodError, describe
+from ._evaluator import Evaluation, Evaluator
+from ._methods import MethodSpec, able, check_options, get_method
+from ._problem import FD_SCHEMES, Problem
+from ._result import FitResult
+
+#: trust-constr gets the dense exact Hessian up to this many parameters and
+#: Hessian-vector products above (a dense product is cheaper than a framework
+#: call per CG step while the matrix is small).
+DENSE_HESSIAN_MAX = 100
+
+
+#: Marks a derivative the evaluator supplies exactly (from the backend or the user).
+EXACT = "exact"
+
+
+class _Stop(Exception):
+    """Unwinds a method that cannot be stopped by StopIteration."""
+
+
+@dataclass
+class _Plan:
+    """What SciPy gets for one run (derived from the method's table row)."""
+
+    jac: Any = None
+    hess: Any = None
+    hessp: Any = None
+    fuse: str = "value"
+    constraint_hess: Any = None  # for trust-constr's NonlinearConstraint
+    gradient_at_end: bool = False
+
+
+class ScipyMinimizer:
+    """One `scipy.optimize.minimize` method with its options.
+
+    Parameters
+    ----------
+    method : the method name (case-insensitive); None picks L-BFGS-B, or SLSQP
+        when there are general constraints.
+    tol : SciPy's `tol` (a non-negative number) or None.
+    options : the method's options, checked against the names SciPy's
+        implementation takes.
+    hess : None (exact second derivatives from the backend where the method
+        uses them), a callable ``hess(params, *args) -> (n, n)``, a
+        `scipy.optimize.HessianUpdateStrategy` (instance or class), or
+        "2-point" / "3-point" / "cs".
+    """
+
+    def __init__(self, method: str | None = None, *, tol: float | None = None,
+                 options: dict | None = None, hess: Any = None):
+        if method is not None:
+            spec = get_method(method, constrained=False)
+            check_options(spec, options)
+        elif options is not None and not isinstance(options, dict):
+            raise MethodError(f"options must be a dict; got {describe(options)}.")
+        if tol is not None and (isinstance(tol, bool) or not isinstance(tol, int | float)
+                                or not tol >= 0):
+            raise InputError(f"tol must be None or a non-negative number; got {describe(tol)}.")
+        _check_hess_type(hess)
+        self.method = method
+        self.tol = tol
+        self.options = dict(options or {})
+        self.hess = hess
+
+    # -- planning -------------------------------------------------------------------
+    def _spec_for(self, problem: Problem) -> MethodSpec:
+        spec = get_method(self.method, constrained=problem.constraints is not None)
+        check_options(spec, self.options)
+        if problem.bounds is not None and not spec.bounds:
+            raise MethodError(
+                f"{spec.name} cannot take bounds (SciPy would ignore them); methods that take "
+                f"bounds: {able('bounds')}."
+            )
+        cset = problem.constraints
+        if cset is not None:
+            for kind, present in (("equality", cset.has_equality),
+                                  ("inequality", cset.has_inequality)):
+                if present and not getattr(spec, kind):
+                    raise MethodError(
+                        f"{spec.name} cannot take {kind} constraints (SciPy would ignore them); "
+                        f"methods that take them: {able(kind)}."
+                    )
+        return spec
+
+    def _plan(self, spec: MethodSpec, problem: Problem) -> _Plan:
+        """What to hand SciPy; "exact" stands for the evaluator's exact derivative."""
+        plan = _Plan(fuse=spec.fuse)
+        # -- the gradient
+        if spec.derivative_free:
+            if problem.jac is not None:
+                raise MethodError(
+                    f"{spec.name} uses no gradient, so jac={problem.jac!r} would be ignored; "
+                    f"drop it, or choose a gradient method: {able('grad')}."
+                )
+            plan.gradient_at_end = problem.constraints is not None
+        elif problem.jac in FD_SCHEMES or not problem.has_gradient:
+            scheme = problem.jac if problem.jac in FD_SCHEMES else "2-point"
+            if spec.grad == "required":
+                raise MethodError(
+                    f"{spec.name} needs the gradient as a function; SciPy refuses finite "
+                    f"differences ({scheme}) for it. "
+                    + ("Pass jac=callable, or use a backend with automatic derivatives (jax)."
+                       if problem.jac not in FD_SCHEMES else "Use jac=None for exact derivatives.")
+                )
+            if problem.jac is None:
+                warnings.warn(
+                    f"the {problem.backend.name} backend has no automatic gradient, so {spec.name} "
+                    f"uses SciPy's {scheme} finite differences: {problem.n + 1} loss evaluations "
+                    "per gradient. Pass jac= (a callable, or '2-point' to silence this), or use an "
+                    "autodiff backend such as 'jax'.",
+                    ExtoptWarning,
+                    stacklevel=4,
+                )
+            plan.jac = scheme
+            plan.fuse = "value_constraints" if spec.fuse == "everything" else "value"
+            if plan.fuse == "value_constraints" and problem.jac in FD_SCHEMES:
+                plan.fuse = "value"
+        else:
+            plan.jac = EXACT
+        # -- second derivatives
+        hess = self.hess
+        functions = problem.functions
+        if spec.hess == "none":
+            if hess is not None:
+                raise MethodError(
+                    f"{spec.name} uses no Hessian, so hess={describe(hess)} would be ignored; "
+                    f"methods that use one: {able('hess')}."
+                )
+            return plan
+        if hess is None:
+            exact = functions.hessp is not None
+            if spec.hess == "hess" or (spec.key == "trust-constr" and problem.n <= DENSE_HESSIAN_MAX):
+                if functions.hess is None:
+                    if spec.hess == "hess":
+                        raise MethodError(
+                            f"{spec.name} needs the Hessian matrix: pass hess=callable(params, "
+                            "*args) returning an (n, n) array, or use a backend with automatic "
+                            "derivatives (jax)."
+                        )
+                else:
+                    plan.hess = EXACT
+            elif exact:
+                plan.hessp = EXACT
+            elif spec.key in ("trust-ncg", "trust-krylov"):
+                plan.hess = "2-point"
+            if spec.key == "trust-constr" and problem.constraints is not None and exact:
+                plan.constraint_hess = EXACT
+        elif callable(hess) and not isinstance(hess, type):
+            plan.hess = problem.user_hess(hess)
+        elif isinstance(hess, str):
+            if not spec.hess_fd:
+                raise MethodError(
+                    f"{spec.name} cannot estimate the Hessian by finite differences ({hess!r}); "
+                    f"methods that can: {able('hess_fd')}."
+                )
+            if plan.jac in FD_SCHEMES:
+                raise MethodError(
+                    f"with a finite-difference gradient ({plan.jac!r}) the Hessian of "
+                    f"{spec.name} cannot also be finite differences ({hess!r}); use a quasi-Newton "
+                    "update (hess=scipy.optimize.BFGS()) or exact derivatives."
+                )
+            plan.hess = hess
+            plan.constraint_hess = hess
+        else:  # a HessianUpdateStrategy, class or instance
+            if not spec.hess_update:
+                raise MethodError(
+                    f"{spec.name} cannot use a quasi-Newton Hessian ({describe(hess)}); methods "
+                    f"that can: {able('hess_update')}."
+                )
+            plan.hess = hess() if isinstance(hess, type) else copy.deepcopy(hess)
+            plan.constraint_hess = type(plan.hess)
+        return plan
+
+    # -- running --------------------------------------------------------------------
+    def minimize(
+        self,
+        problem: Problem,
+        *,
+        callback: Callable[[Evaluation], Any] | None = None,
+        loss_callback: Callable[[Evaluation], Any] | None = None,
+    ) -> FitResult:
+        """Minimize `problem` and return a `FitResult`."""
+        from scipy.optimize import Bounds, minimize
+
+        for name, cb in (("callback", callback), ("loss_callback", loss_callback)):
+            if cb is not None and not callable(cb):
+                raise InputError(f"{name} must be callable or None; got {describe(cb)}.")
+        spec = self._spec_for(problem)
+        plan = self._plan(spec, problem)
+        ev = Evaluator(problem.functions, plan.fuse, loss_callback, problem.packer.unpack,
+                       problem.x0)
+        exact = {"jac": ev.grad, "hess": ev.hess, "hessp": ev.hessp}
+
+        kwargs: dict[str, Any] = {"method": spec.name, "tol": self.tol,
+                                  "options": dict(self.options)}
+        for name in ("jac", "hess", "hessp"):
+            value = getattr(plan, name)
+            if value is not None:
+                kwargs[name] = exact[name] if value is EXACT else value
+        if problem.bounds is not None:
+            kwargs["bounds"] = Bounds(*problem.bounds)
+        if problem.constraints is not None:
+            kwargs["constraints"] = _scipy_constraints(spec, problem, ev, plan)
+        state = _CallbackState()
+        if callback is not None:
+            kwargs["callback"] = _callback(spec, ev, callback, state)
+
+        start = time.perf_counter()
+        with problem.backend.session():
+            try:
+                raw = minimize(ev.fun, problem.x0.copy(), **kwargs)
+            except _Stop:
+                raw = None
+            elapsed = time.perf_counter() - start
+            return _finish(spec, problem, ev, plan, raw, state, elapsed)
+
+
+# -- pieces of the run --------------------------------------------------------------
+
+
+def _check_hess_type(hess: Any) -> None:
+    from scipy.optimize import HessianUpdateStrategy
+
+    if hess is None or isinstance(hess, HessianUpdateStrategy):
+        return
+    if isinstance(hess, type) and issubclass(hess, HessianUpdateStrategy):
+        return
+    if isinstance(hess, str):
+        if hess not in FD_SCHEMES:
+            raise InputError(f"hess must be None, a callable, a HessianUpdateStrategy or one of "
+                             f"{list(FD_SCHEMES)}; got {hess!r}.")
+        return
+    if callable(hess) and not isinstance(hess, type):
+        return
+    raise InputError(f"hess must be None, a callable, a scipy.optimize.HessianUpdateStrategy "
+                     f"(BFGS, SR1) or one of {list(FD_SCHEMES)}; got {describe(hess)}.")
+
+
+def _scipy_constraints(spec: MethodSpec, problem: Problem, ev: Evaluator, plan: _Plan) -> Any:
+    """The problem's constraint rows in the format `spec` takes."""
+    from scipy.optimize import NonlinearConstraint
+
+    cset = problem.constraints
+    if spec.constraints == "dict":
+        return cset.as_dicts(ev, with_jac=not spec.derivative_free)
+    if spec.derivative_free:  # COBYQA
+        return [NonlinearConstraint(lambda x: cset.values(ev, x), cset.lb, cset.ub)]
+    # trust-constr: every row in one object, with the Lagrangian Hessian of the
+    # constraints: sum_i v_i * Hessian(c_i).
+    return [NonlinearConstraint(
+        lambda x: cset.values(ev, x),
+        cset.lb,
+        cset.ub,
+        jac=lambda x: cset.jac(ev, x),
+        hess=_constraint_hess(problem, ev, plan),
+    )]
+
+
+def _constraint_hess(problem: Problem, ev: Evaluator, plan: _Plan) -> Any:
+    from scipy.optimize import BFGS
+    from scipy.sparse.linalg import LinearOperator
+
+    cset = problem.constraints
+    kind = plan.constraint_hess
+    if isinstance(kind, type):
+        return kind()
+    if isinstance(kind, str) and kind != EXACT:
+        return kind
+    blocks = cset.scipy_blocks
+    if kind != EXACT or any(b.hess is None for b in blocks):
+        return BFGS()
+    n, mb = problem.n, cset.m_backend
+    offsets = np.cumsum([mb] + [b.size for b in blocks])
+
+    def scipy_part(x, v):
+        mats = [b.hess(x, v[o - b.size : o]) for b, o in zip(blocks, offsets[1:], strict=True)]
+        return mats
+
+    if n <= DENSE_HESSIAN_MAX:
+        def hess(x, v):
+            H = ev.constraints_hess(x, v[:mb]) if mb else np.zeros((n, n))
+            for M in scipy_part(x, v):
+                H = H + (M.toarray() if hasattr(M, "toarray") else np.asarray(M @ np.eye(n)))
+            return H
+
+        return hess
+
+    def hess_op(x, v):
+        x = np.array(x, dtype=np.float64)
+        v = np.array(v, dtype=np.float64)
+        extra = scipy_part(x, v)
+
+        def matvec(p):
+            p = np.ravel(p)
+            out = ev.constraints_hessp(x, v[:mb], p) if mb else np.zeros(n)
+            for M in extra:
+                out = out + np.ravel(M @ p)
+            return out
+
+        return LinearOperator((n, n), matvec=matvec, dtype=np.float64)
+
+    return hess_op
+
+
+@dataclass
+class _CallbackState:
+    nit: int = 0
+    stopped: bool = False
+    x: np.ndarray | None = None
+
+
+def _callback(spec: MethodSpec, ev: Evaluator, user: Callable[[Evaluation], Any],
+              state: _CallbackState):
+    """The callback SciPy calls: builds the user's `Evaluation`, and ends the run
+    cleanly when the user returns True or raises StopIteration."""
+
+    def step(x: np.ndarray, raw: Any) -> None:
+        state.nit += 1
+        x = np.array(x, dtype=np.float64).ravel()
+        try:
+            stop = user(ev.evaluation(x, state.nit, raw))
+        except StopIteration:
+            stop = True
+        if stop is True:
+            state.stopped = True
+            state.x = x
+            if spec.stop == "StopIteration":
+                raise StopIteration
+            raise _Stop
+
+    if spec.callback == "x":
+        def callback(xk):
+            step(xk, None)
+    else:
+        def callback(intermediate_result):
+            step(intermediate_result.x, intermediate_result)
+    return callback
+
+
+def _finish(spec: MethodSpec, problem: Problem, ev: Evaluator, plan: _Plan, raw: Any,
+            state: _CallbackState, elapsed: float) -> FitResult:
+    """The `FitResult` of a finished (or stopped) run."""
+    packer = problem.packer
+    if state.stopped and (raw is None or state.x is not None and spec.stop == "raise"):
+        x = state.x
+    else:
+        x = np.array(raw.x, dtype=np.float64).ravel()
+    f = ev.cached("f", x)
+    if f is None:
+        f = ev.fun(x)
+    # The gradient at the answer: from the cache or the backend; SciPy's own
+    # finite-difference estimate when that is all there is.
+    g = ev.cached("g", x)
+    if g is None:
+        if not spec.derivative_free and problem.has_gradient:
+            g = ev.grad(x)
+        elif raw is not None and "grad" in raw:
+            g = np.asarray(raw["grad"], dtype=np.float64)
+        elif raw is not None and spec.grad != "none" and "jac" in raw:
+            g = np.asarray(raw["jac"], dtype=np.float64)
+        elif plan.gradient_at_end:
+            g = ev.grad(x) if problem.has_gradient else _fd_grad(ev, x)
+
+    cset = problem.constraints
+    c = J = lam = None
+    if cset is not None:
+        c = cset.values(ev, x)
+        if g is not None:
+            J = cset.jac(ev, x)
+            lam = _multipliers(spec, raw, cset, g, c, J, x, problem.bounds)
+    violation = 0.0
+    if problem.bounds is not None:
+        lower, upper = problem.bounds
+        violation = float(np.max(np.maximum(np.maximum(lower - x, x - upper), 0.0)))
+    if cset is not None:
+        violation = max(violation, cset.violation(c))
+
+    res = FitResult()
+    res["x"] = packer.unpack(x)
+    res["fun"] = float(f)
+    res["jac"] = packer.unpack(g) if g is not None else None
+    if state.stopped:
+        res["success"] = False
+        res["status"] = raw["status"] if raw is not None and spec.key == "trust-constr" else 99
+        res["message"] = f"stopped by the callback at iteration {state.nit}"
+    else:
+        res["success"] = bool(raw.get("success", False))
+        res["status"] = raw.get("status")
+        res["message"] = str(raw.get("message", ""))
+    counts = ev.counts
+    res["nit"] = int(raw["nit"]) if raw is not None and "nit" in raw else state.nit
+    res["nfev"] = counts.nfev
+    res["njev"] = counts.njev
+    res["nhev"] = counts.nhev
+    if g is not None:
+        measures = kkt(g, J, lam, c, cset, x, problem.bounds)
+        res["optimality"] = measures["stationarity"]
+        res["kkt"] = {k: measures[k] for k in ("stationarity", "dual", "complementarity")}
+        z_lower, z_upper = measures["bound_multipliers"]
+        res["bound_multipliers"] = (
+            (packer.unpack(z_lower), packer.unpack(z_upper)) if problem.bounds is not None
+            else None
+        )
+    else:
+        res["optimality"] = None
+        res["kkt"] = None
+        res["bound_multipliers"] = None
+    res["multipliers"] = cset.split(lam) if lam is not None else None
+    res["constr"] = cset.split(c) if c is not None else None
+    res["constr_violation"] = violation
+    res["method"] = spec.name
+    res["backend"] = problem.backend.name
+    res["execution_time"] = elapsed
+    res["counts"] = counts.as_dict()
+    res["x_flat"] = x
+    res["jac_flat"] = g
+    res["scipy_result"] = raw
+    if raw is not None:
+        for key, value in raw.items():
+            if key in ("x", "fun", "nit", "nfev", "njev", "nhev", "success", "status",
+                       "message", "constr", "constr_violation", "optimality"):
+                continue
+            if key == "jac":
+                if spec.key == "trust-constr":
+                    res["constr_jac"] = value
+                continue
+            if key == "multipliers":
+                key = "scipy_multipliers"
+            res.setdefault(key, value)
+    return res
+
+
+def _fd_grad(ev: Evaluator, x: np.ndarray) -> np.ndarray:
+    from scipy.optimize import approx_fprime
+
+    return np.asarray(approx_fprime(x, ev.fun), dtype=np.float64)
+
+
+def _multipliers(spec: MethodSpec, raw: Any, cset, g, c, J, x, bounds) -> np.ndarray:
+    """Per-row multipliers in extopt's convention (grad f = J^T lam + ...)."""
+    if raw is not None and spec.multipliers == "slsqp" and "multipliers" in raw:
+        mult = np.asarray(raw["multipliers"], dtype=np.float64)
+        if mult.size == cset.eq_rows.size + cset.lo_rows.size + cset.up_rows.size:
+            return cset.rows_from_dict_multipliers(mult)
+    if raw is not None and spec.multipliers == "trust-constr" and "v" in raw:
+        return -np.asarray(raw["v"][0], dtype=np.float64)
+    return cset.estimate_multipliers(g, c, J, x, bounds)

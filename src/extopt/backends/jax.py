@@ -1,0 +1,326 @@
+"""The JAX backend: `jit`-compiled values and exact derivatives.
+
+- Trees go through `jax.tree_util`, so every registered node works.
+- The flat float64 vector is cut into the leaves *inside* the compiled
+  function: one array crosses into JAX per call, and one array comes back (the
+  value and the gradient are concatenated).
+- Float64: the whole run, tracing included, happens inside
+  `jax.enable_x64(True)`, a context that is local to extopt's call; the user's
+  global `jax_enable_x64` setting is never changed. By default every leaf is
+  evaluated in float64, also float32 leaves (JAX makes float32 arrays by
+  default, not by the user's choice, and SciPy's tolerances assume float64);
+  the answer comes back in each leaf's own dtype. `JaxBackend(dtype="float32")`
+  evaluates in float32, `JaxBackend(dtype=None)` in each leaf's own dtype.
+- Compiled functions are kept (a small LRU cache) and reused by later calls
+  with the same loss, constraints, structure, shapes and static arguments.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections import OrderedDict
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+
+from .._errors import BackendError, InputError
+from .._tree import LeafSpec, Packer
+from ._base import Backend, FlatFunctions, Model, check_scalar_output
+
+try:
+    import jax
+    import jax.numpy as jnp
+except ImportError as exc:  # pragma: no cover - exercised without jax installed
+    raise BackendError(
+        "the 'jax' backend needs JAX: install it with `pip install extopt[jax]`."
+    ) from exc
+
+_CACHE: OrderedDict[Any, tuple[Any, ...]] = OrderedDict()
+_CACHE_SIZE = 32
+
+
+class JaxBackend(Backend):
+    """JAX arrays (and NumPy arrays and Python numbers) as parameter leaves."""
+
+    name = "jax"
+    autodiff = True
+
+    def __init__(self, dtype: str | np.dtype | None = "float64"):
+        if dtype is not None:
+            dtype = np.dtype(dtype)
+            if dtype not in (np.dtype(np.float32), np.dtype(np.float64)):
+                raise InputError(
+                    f"dtype must be None, 'float32' or 'float64' for the jax backend; got {dtype}."
+                )
+        self.dtype = dtype
+
+    @classmethod
+    def owns(cls, leaf: Any) -> bool:
+        jax_mod = sys.modules.get("jax")
+        return jax_mod is not None and isinstance(leaf, jax_mod.Array)
+
+    # -- trees ----------------------------------------------------------------------
+    def flatten_with_path(self, tree):
+        flat, treedef = jax.tree_util.tree_flatten_with_path(tree)
+        return [(jax.tree_util.keystr(path), leaf) for path, leaf in flat], treedef
+
+    def flatten(self, tree):
+        return jax.tree_util.tree_flatten(tree)
+
+    def unflatten(self, treedef, leaves):
+        return jax.tree_util.tree_unflatten(treedef, leaves)
+
+    # -- leaves ---------------------------------------------------------------------
+    def leaf_spec(self, leaf, what):
+        if isinstance(leaf, jax.Array):
+            from ._base import _float_dtype
+
+            dtype = _float_dtype(np.dtype(leaf.dtype), what)
+            return "jax", tuple(leaf.shape), self.dtype or dtype, None
+        kind, shape, dtype, meta = super().leaf_spec(leaf, what)
+        return kind, shape, self.dtype or dtype, meta
+
+    def accepted_leaves(self) -> str:
+        return "JAX arrays, NumPy arrays and Python numbers"
+
+    def to_numpy(self, leaf):
+        return np.asarray(leaf)
+
+    def from_numpy(self, array: np.ndarray, spec: LeafSpec):
+        if spec.kind == "jax":
+            with jax.enable_x64(True):
+                return jnp.asarray(array, dtype=spec.dtype)
+        return super().from_numpy(array, spec)
+
+    @contextlib.contextmanager
+    def session(self) -> Iterator[None]:
+        with jax.enable_x64(True):
+            yield
+
+    # -- compiling ------------------------------------------------------------------
+    def compile(self, model: Model) -> FlatFunctions:
+        with jax.enable_x64(True):
+            return self._compile(model)
+
+    def _compile(self, model: Model) -> FlatFunctions:
+        packer = model.packer
+        arg_leaves, arg_treedef = jax.tree_util.tree_flatten(model.args)
+        dynamic_pos = tuple(
+            i for i, a in enumerate(arg_leaves) if isinstance(a, np.ndarray | np.generic | jax.Array)
+        )
+        static = tuple((i, a) for i, a in enumerate(arg_leaves) if i not in dynamic_pos)
+        dyn = tuple(jnp.asarray(arg_leaves[i]) for i in dynamic_pos)
+        dyn_avals = tuple((a.shape, str(a.dtype)) for a in dyn)
+        leaves_key = tuple((s.shape, str(s.dtype), s.offset) for s in packer.leaves)
+        key = (
+            model.fun,
+            model.equalities,
+            model.inequalities,
+            packer.treedef,
+            leaves_key,
+            arg_treedef,
+            dynamic_pos,
+            static,
+            dyn_avals,
+        )
+        try:
+            hash(key)
+        except TypeError:
+            key = None
+        if key is not None and key in _CACHE:
+            _CACHE.move_to_end(key)
+            compiled = _CACHE[key]
+        else:
+            compiled = _build(self, model, arg_leaves, arg_treedef, dynamic_pos, dyn)
+            if key is not None:
+                _CACHE[key] = compiled
+                if len(_CACHE) > _CACHE_SIZE:
+                    _CACHE.popitem(last=False)
+        return _flat_functions(model, compiled, dyn)
+
+
+def _build(backend: JaxBackend, model: Model, arg_leaves, arg_treedef, dynamic_pos, dyn):
+    """Trace-ready jitted functions for one model (not compiled until first call)."""
+    packer = model.packer
+    treedef = packer.treedef
+    specs = packer.leaves
+    fun = model.fun
+    n_args = len(arg_leaves)
+
+    def params_of(x):
+        leaves = [
+            x[s.offset : s.stop].reshape(s.shape).astype(s.dtype) for s in specs
+        ]
+        return jax.tree_util.tree_unflatten(treedef, leaves)
+
+    def args_of(d):
+        leaves = list(arg_leaves)
+        for pos, value in zip(dynamic_pos, d, strict=True):
+            leaves[pos] = value
+        return jax.tree_util.tree_unflatten(arg_treedef, leaves) if n_args else ()
+
+    def loss(x, d):
+        return jnp.asarray(fun(params_of(x), *args_of(d))).astype(jnp.float64)
+
+    x_spec = jax.ShapeDtypeStruct((packer.size,), jnp.float64)
+    out = jax.eval_shape(lambda x, d: fun(params_of(x), *args_of(d)), x_spec, dyn)
+    check_scalar_output(out, "fun")
+
+    cfuns = model.constraint_funs
+    packers: list[Packer] = []
+    for kind, index, cfun in cfuns:
+        what = f"the output of {'equalities' if kind == 'eq' else 'inequalities'}[{index}]"
+        shape_tree = jax.eval_shape(
+            lambda x, d, cfun=cfun: cfun(params_of(x), *args_of(d)), x_spec, dyn
+        )
+        flat, out_treedef = jax.tree_util.tree_flatten_with_path(shape_tree)
+        for path, leaf in flat:
+            if np.dtype(leaf.dtype).kind not in "fiu":
+                raise InputError(
+                    f"{what}{jax.tree_util.keystr(path)} has dtype {leaf.dtype}; "
+                    "constraints must return real numbers."
+                )
+        specs_out = [(jax.tree_util.keystr(p), leaf.shape, leaf.dtype) for p, leaf in flat]
+        out_packer = Packer.from_specs(backend, out_treedef, specs_out, what, "jax")
+        if out_packer.size == 0:
+            raise InputError(f"{what} has no elements; a constraint must return at least one.")
+        packers.append(out_packer)
+
+    def constraints(x, d):
+        params = params_of(x)
+        args = args_of(d)
+        parts = []
+        for _, _, cfun in cfuns:
+            out = cfun(params, *args)
+            parts.extend(jnp.ravel(leaf).astype(jnp.float64) for leaf in jax.tree_util.tree_leaves(out))
+        return jnp.concatenate(parts)
+
+    m = sum(p.size for p in packers)
+    n = packer.size
+    jac_rule = jax.jacfwd if m >= n else jax.jacrev
+    grad = jax.grad(loss)
+
+    def value_and_grad(x, d):
+        f, g = jax.value_and_grad(loss)(x, d)
+        return jnp.concatenate([f[None], g])
+
+    def hessp(x, p, d):
+        return jax.jvp(lambda y: grad(y, d), (x,), (p,))[1]
+
+    def hess(x, d):
+        return jax.hessian(loss)(x, d)
+
+    def value_constraints(x, d):
+        return jnp.concatenate([loss(x, d)[None], constraints(x, d)])
+
+    def constraints_jac(x, d):
+        return jac_rule(constraints)(x, d)
+
+    def everything(x, d):
+        f, g = jax.value_and_grad(loss)(x, d)
+        c = constraints(x, d)
+        jac = jac_rule(constraints)(x, d)
+        return jnp.concatenate([f[None], g, c, jac.ravel()])
+
+    def lagrangian_c(x, v, d):
+        return jnp.dot(v, constraints(x, d))
+
+    cgrad = jax.grad(lagrangian_c)
+
+    def constraints_hessp(x, v, p, d):
+        return jax.jvp(lambda y: cgrad(y, v, d), (x,), (p,))[1]
+
+    def constraints_hess(x, v, d):
+        return jax.hessian(lagrangian_c)(x, v, d)
+
+    jitted = {
+        "value": jax.jit(loss),
+        "value_and_grad": jax.jit(value_and_grad),
+        "hessp": jax.jit(hessp),
+        "hess": jax.jit(hess),
+    }
+    if cfuns:
+        jitted.update(
+            constraints=jax.jit(constraints),
+            constraints_jac=jax.jit(constraints_jac),
+            value_constraints=jax.jit(value_constraints),
+            everything=jax.jit(everything),
+            constraints_hessp=jax.jit(constraints_hessp),
+            constraints_hess=jax.jit(constraints_hess),
+        )
+    return jitted, tuple(packers), m
+
+
+def _flat_functions(model: Model, compiled, dyn) -> FlatFunctions:
+    jitted, packers, m = compiled
+    n = model.packer.size
+    asarray = np.asarray
+
+    value_jit = jitted["value"]
+    vg_jit = jitted["value_and_grad"]
+
+    def value(x):
+        return float(value_jit(x, dyn))
+
+    def value_and_grad(x):
+        out = asarray(vg_jit(x, dyn))
+        return float(out[0]), out[1:]
+
+    hessp_jit = jitted["hessp"]
+    hess_jit = jitted["hess"]
+
+    def hessp(x, p):
+        return asarray(hessp_jit(x, p, dyn))
+
+    def hess(x):
+        return asarray(hess_jit(x, dyn))
+
+    functions = FlatFunctions(
+        value=value,
+        value_and_grad=value_and_grad,
+        hessp=hessp,
+        hess=hess,
+        constraint_packers=packers,
+        exact=True,
+    )
+    if not packers:
+        return functions
+
+    c_jit = jitted["constraints"]
+    cj_jit = jitted["constraints_jac"]
+    fc_jit = jitted["value_constraints"]
+    all_jit = jitted["everything"]
+    chp_jit = jitted["constraints_hessp"]
+    ch_jit = jitted["constraints_hess"]
+    g_end = 1 + n
+    c_end = g_end + m
+
+    def constraints(x):
+        return asarray(c_jit(x, dyn))
+
+    def constraints_jac(x):
+        return asarray(cj_jit(x, dyn))
+
+    def value_constraints(x):
+        out = asarray(fc_jit(x, dyn))
+        return float(out[0]), out[1:]
+
+    def everything(x):
+        out = asarray(all_jit(x, dyn))
+        return float(out[0]), out[1:g_end], out[g_end:c_end], out[c_end:].reshape(m, n)
+
+    def constraints_hessp(x, v, p):
+        return asarray(chp_jit(x, v, p, dyn))
+
+    def constraints_hess(x, v):
+        return asarray(ch_jit(x, v, dyn))
+
+    functions.constraints = constraints
+    functions.constraints_jac = constraints_jac
+    functions.value_constraints = value_constraints
+    functions.everything = everything
+    functions.constraints_hessp = constraints_hessp
+    functions.constraints_hess = constraints_hess
+    return functions
