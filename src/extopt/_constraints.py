@@ -334,11 +334,14 @@ def _active_bounds(x: np.ndarray, bounds: tuple[np.ndarray, np.ndarray]):
 
 def kkt(g: np.ndarray, J: np.ndarray | None, lam: np.ndarray | None, c: np.ndarray | None,
         cset: ConstraintSet | None, x: np.ndarray,
-        bounds: tuple[np.ndarray, np.ndarray] | None) -> dict[str, Any]:
-    """The KKT measures at `x` for multipliers `lam`:
+        bounds: tuple[np.ndarray, np.ndarray] | None,
+        bound_mult: np.ndarray | None = None) -> dict[str, Any]:
+    """The KKT measures at `x` for multipliers `lam` (and the method's own bound
+    multipliers `bound_mult`, positive where a lower bound pushes, if it has them):
 
-    - stationarity: inf-norm of grad f - J^T lam, where a component pushing
-      against an active bound counts as that bound's multiplier, not as error;
+    - stationarity: inf-norm of grad f - J^T lam - bound forces; without the
+      method's bound multipliers, a component pushing against an active bound
+      counts as that bound's multiplier, not as error;
     - dual: how far a multiplier has the wrong sign for its active side;
     - complementarity: max |lam_i * slack_i| over inequality rows;
     - the bound multipliers found (lower, upper), flat.
@@ -360,7 +363,11 @@ def kkt(g: np.ndarray, J: np.ndarray | None, lam: np.ndarray | None, c: np.ndarr
         comp = float(np.max(comp_rows)) if comp_rows.size else 0.0
     z_lower = np.zeros_like(r)
     z_upper = np.zeros_like(r)
-    if bounds is not None:
+    if bounds is not None and bound_mult is not None:
+        z_lower = np.maximum(bound_mult, 0.0)
+        z_upper = np.maximum(-bound_mult, 0.0)
+        r = r - bound_mult
+    elif bounds is not None:
         lo, up = _active_bounds(x, bounds)
         z_lower[lo] = np.maximum(r[lo], 0.0)
         z_upper[up] = np.maximum(-r[up], 0.0)

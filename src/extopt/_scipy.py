@@ -362,7 +362,7 @@ def _finish(spec: MethodSpec, problem: Problem, ev: Evaluator, plan: _Plan, raw:
             state: _CallbackState, elapsed: float) -> FitResult:
     """The `FitResult` of a finished (or stopped) run."""
     packer = problem.packer
-    if state.stopped and (raw is None or state.x is not None and spec.stop == "raise"):
+    if state.stopped:
         x = state.x
     else:
         x = np.array(raw.x, dtype=np.float64).ravel()
@@ -389,6 +389,11 @@ def _finish(spec: MethodSpec, problem: Problem, ev: Evaluator, plan: _Plan, raw:
         if g is not None:
             J = cset.jac(ev, x)
             lam = _multipliers(spec, raw, cset, g, c, J, x, problem.bounds)
+    bound_mult = None
+    if (raw is not None and spec.multipliers == "trust-constr" and problem.bounds is not None
+            and "v" in raw):
+        # trust-constr puts the bounds last, as one more constraint: v = -(z_lower - z_upper).
+        bound_mult = -np.asarray(raw["v"][-1], dtype=np.float64)
     violation = 0.0
     if problem.bounds is not None:
         lower, upper = problem.bounds
@@ -414,7 +419,7 @@ def _finish(spec: MethodSpec, problem: Problem, ev: Evaluator, plan: _Plan, raw:
     res["njev"] = counts.njev
     res["nhev"] = counts.nhev
     if g is not None:
-        measures = kkt(g, J, lam, c, cset, x, problem.bounds)
+        measures = kkt(g, J, lam, c, cset, x, problem.bounds, bound_mult)
         res["optimality"] = measures["stationarity"]
         res["kkt"] = {k: measures[k] for k in ("stationarity", "dual", "complementarity")}
         z_lower, z_upper = measures["bound_multipliers"]

@@ -26,9 +26,10 @@ if TYPE_CHECKING:
 class LeafSpec:
     """Where one leaf lives in the flat vector and how to rebuild it.
 
-    `dtype` is the floating dtype the leaf is evaluated in; `kind` says which
-    type to rebuild ("python", "numpy", "numpy-scalar" or a backend's own
-    kind); `meta` carries what a backend needs beyond that (a device, ...).
+    `dtype` is the floating dtype the leaf is evaluated in and `out_dtype` the
+    one it is rebuilt in (the leaf's own; float64 for integers); `kind` says
+    which type to rebuild ("python", "numpy", "numpy-scalar" or a backend's
+    own kind); `meta` carries what a backend needs beyond that (a device, ...).
     """
 
     path: str
@@ -36,6 +37,7 @@ class LeafSpec:
     dtype: np.dtype
     kind: str
     offset: int
+    out_dtype: np.dtype
     meta: Any = None
 
     @property
@@ -72,8 +74,9 @@ class Packer:
         values = []
         offset = 0
         for path, leaf in flat:
-            kind, shape, dtype, meta = backend.leaf_spec(leaf, f"{what}{path}")
-            spec = LeafSpec(path, tuple(int(s) for s in shape), dtype, kind, offset, meta)
+            info = backend.leaf_spec(leaf, f"{what}{path}")
+            spec = LeafSpec(path, tuple(int(s) for s in info.shape), info.dtype, info.kind,
+                            offset, info.out_dtype, info.meta)
             specs.append(spec)
             offset = spec.stop
             values.append(backend.to_numpy(leaf))
@@ -82,11 +85,13 @@ class Packer:
 
     @classmethod
     def from_specs(cls, backend: Backend, treedef: Any, shapes_dtypes, what: str, kind: str):
-        """A packer from known shapes and dtypes (for outputs seen only abstractly)."""
+        """A packer from known (path, shape, dtype, out_dtype) of each leaf (for
+        outputs seen only abstractly)."""
         specs = []
         offset = 0
-        for path, shape, dtype in shapes_dtypes:
-            spec = LeafSpec(path, tuple(int(s) for s in shape), np.dtype(dtype), kind, offset)
+        for path, shape, dtype, out_dtype in shapes_dtypes:
+            spec = LeafSpec(path, tuple(int(s) for s in shape), np.dtype(dtype), kind, offset,
+                            np.dtype(out_dtype))
             specs.append(spec)
             offset = spec.stop
         return cls(backend, treedef, specs, what)
@@ -125,7 +130,7 @@ class Packer:
         flat = np.asarray(flat, dtype=np.float64)
         from_numpy = self.backend.from_numpy
         leaves = [
-            from_numpy(np.array(flat[s.offset : s.stop], dtype=s.dtype).reshape(s.shape), s)
+            from_numpy(np.array(flat[s.offset : s.stop], dtype=s.out_dtype).reshape(s.shape), s)
             for s in self.leaves
         ]
         return self.backend.unflatten(self.treedef, leaves)

@@ -20,7 +20,7 @@ import contextlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
@@ -82,6 +82,16 @@ class FlatFunctions:
     exact: bool = True
 
 
+class LeafInfo(NamedTuple):
+    """What a backend says about one parameter leaf."""
+
+    kind: str  # "python", "numpy", "numpy-scalar" or the backend's own kind
+    shape: tuple[int, ...]
+    dtype: np.dtype  # evaluated in
+    out_dtype: np.dtype  # rebuilt in
+    meta: Any = None
+
+
 class Backend(ABC):
     """One framework behind extopt. Subclasses set `name` and implement
     `compile`; leaf handling defaults to NumPy arrays and Python numbers, and
@@ -129,15 +139,16 @@ class Backend(ABC):
         return str(treedef)
 
     # -- leaves ---------------------------------------------------------------------
-    def leaf_spec(self, leaf: Any, what: str) -> tuple[str, tuple[int, ...], np.dtype, Any]:
-        """(kind, shape, evaluation dtype, meta) of one parameter leaf."""
+    def leaf_spec(self, leaf: Any, what: str) -> LeafInfo:
+        """How one parameter leaf is evaluated and rebuilt."""
         if isinstance(leaf, bool | np.bool_):
             raise InputError(f"{what} is a boolean ({leaf!r}); parameters must be real numbers.")
         if isinstance(leaf, int | float):
-            return "python", (), np.dtype(np.float64), None
+            return LeafInfo("python", (), np.dtype(np.float64), np.dtype(np.float64))
         if isinstance(leaf, np.ndarray | np.generic):
             dtype = _float_dtype(leaf.dtype, what)
-            return ("numpy-scalar" if isinstance(leaf, np.generic) else "numpy"), leaf.shape, dtype, None
+            kind = "numpy-scalar" if isinstance(leaf, np.generic) else "numpy"
+            return LeafInfo(kind, leaf.shape, dtype, _out_dtype(leaf.dtype))
         raise InputError(
             f"{what} is {describe(leaf)}; the {self.name} backend takes "
             f"{self.accepted_leaves()} as parameter leaves."
@@ -195,6 +206,12 @@ def _float_dtype(dtype: np.dtype, what: str) -> np.dtype:
             "pass the real and imaginary parts as separate real leaves."
         )
     raise InputError(f"{what} has dtype {dtype}; parameters must be real numbers.")
+
+
+def _out_dtype(dtype: np.dtype) -> np.dtype:
+    """The dtype a leaf comes back in: its own floating dtype, float64 for integers."""
+    dtype = np.dtype(dtype)
+    return dtype if dtype.kind == "f" else np.dtype(np.float64)
 
 
 def _path_str(path: tuple) -> str:

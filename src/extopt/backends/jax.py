@@ -27,7 +27,14 @@ import numpy as np
 
 from .._errors import BackendError, InputError
 from .._tree import LeafSpec, Packer
-from ._base import Backend, FlatFunctions, Model, check_scalar_output
+from ._base import (
+    Backend,
+    FlatFunctions,
+    LeafInfo,
+    Model,
+    _float_dtype,
+    check_scalar_output,
+)
 
 try:
     import jax
@@ -39,6 +46,11 @@ except ImportError as exc:  # pragma: no cover - exercised without jax installed
 
 _CACHE: OrderedDict[Any, tuple[Any, ...]] = OrderedDict()
 _CACHE_SIZE = 32
+
+
+def _user_float() -> np.dtype:
+    """JAX's default float dtype in the user's own mode (float32 unless x64 is on)."""
+    return np.dtype(np.float64) if jax.config.jax_enable_x64 else np.dtype(np.float32)
 
 
 class JaxBackend(Backend):
@@ -75,12 +87,11 @@ class JaxBackend(Backend):
     # -- leaves ---------------------------------------------------------------------
     def leaf_spec(self, leaf, what):
         if isinstance(leaf, jax.Array):
-            from ._base import _float_dtype
-
             dtype = _float_dtype(np.dtype(leaf.dtype), what)
-            return "jax", tuple(leaf.shape), self.dtype or dtype, None
-        kind, shape, dtype, meta = super().leaf_spec(leaf, what)
-        return kind, shape, self.dtype or dtype, meta
+            out = np.dtype(leaf.dtype) if np.dtype(leaf.dtype).kind == "f" else _user_float()
+            return LeafInfo("jax", tuple(leaf.shape), self.dtype or dtype, out)
+        info = super().leaf_spec(leaf, what)
+        return info._replace(dtype=self.dtype or info.dtype)
 
     def accepted_leaves(self) -> str:
         return "JAX arrays, NumPy arrays and Python numbers"
@@ -91,7 +102,7 @@ class JaxBackend(Backend):
     def from_numpy(self, array: np.ndarray, spec: LeafSpec):
         if spec.kind == "jax":
             with jax.enable_x64(True):
-                return jnp.asarray(array, dtype=spec.dtype)
+                return jnp.asarray(array, dtype=spec.out_dtype)
         return super().from_numpy(array, spec)
 
     @contextlib.contextmanager
@@ -101,10 +112,11 @@ class JaxBackend(Backend):
 
     # -- compiling ------------------------------------------------------------------
     def compile(self, model: Model) -> FlatFunctions:
+        user_float = _user_float()  # read outside the x64 scope
         with jax.enable_x64(True):
-            return self._compile(model)
+            return self._compile(model, user_float)
 
-    def _compile(self, model: Model) -> FlatFunctions:
+    def _compile(self, model: Model, user_float: np.dtype) -> FlatFunctions:
         packer = model.packer
         arg_leaves, arg_treedef = jax.tree_util.tree_flatten(model.args)
         dynamic_pos = tuple(
@@ -124,6 +136,7 @@ class JaxBackend(Backend):
             dynamic_pos,
             static,
             dyn_avals,
+            str(user_float),
         )
         try:
             hash(key)
@@ -133,7 +146,7 @@ class JaxBackend(Backend):
             _CACHE.move_to_end(key)
             compiled = _CACHE[key]
         else:
-            compiled = _build(self, model, arg_leaves, arg_treedef, dynamic_pos, dyn)
+            compiled = _build(self, model, arg_leaves, arg_treedef, dynamic_pos, dyn, user_float)
             if key is not None:
                 _CACHE[key] = compiled
                 if len(_CACHE) > _CACHE_SIZE:
@@ -141,7 +154,8 @@ class JaxBackend(Backend):
         return _flat_functions(model, compiled, dyn)
 
 
-def _build(backend: JaxBackend, model: Model, arg_leaves, arg_treedef, dynamic_pos, dyn):
+def _build(backend: JaxBackend, model: Model, arg_leaves, arg_treedef, dynamic_pos, dyn,
+           user_float: np.dtype):
     """Trace-ready jitted functions for one model (not compiled until first call)."""
     packer = model.packer
     treedef = packer.treedef
@@ -182,7 +196,10 @@ def _build(backend: JaxBackend, model: Model, arg_leaves, arg_treedef, dynamic_p
                     f"{what}{jax.tree_util.keystr(path)} has dtype {leaf.dtype}; "
                     "constraints must return real numbers."
                 )
-        specs_out = [(jax.tree_util.keystr(p), leaf.shape, leaf.dtype) for p, leaf in flat]
+        # Outputs come back (as multipliers, constraint values) in the float
+        # dtype of the user's own JAX mode, not in extopt's float64 scope.
+        specs_out = [(jax.tree_util.keystr(p), leaf.shape, leaf.dtype, user_float)
+                     for p, leaf in flat]
         out_packer = Packer.from_specs(backend, out_treedef, specs_out, what, "jax")
         if out_packer.size == 0:
             raise InputError(f"{what} has no elements; a constraint must return at least one.")
