@@ -47,8 +47,16 @@ for method, hess, options in (
 # `optimality` (the KKT residual extopt computes) tells whether SLSQP's
 # "success" with its default ftol=1e-6 is a good answer; a tighter ftol is.
 for ftol in (1e-6, 1e-12):
-    res = extopt.minimize(rosen, x0, method="SLSQP", jac=rosen_grad, options={"ftol": ftol},
-                          constraints=[LinearConstraint(np.ones((1, 5)), -np.inf, 4.0)])
-    print(f"sum(x) <= 4, ftol {ftol:.0e}: success {res.success}, KKT residual "
-          f"{res.optimality:.1e}, multiplier {res.multipliers['constraints'][0]}")
+    res = extopt.minimize(
+        rosen,
+        x0,
+        method="SLSQP",
+        jac=rosen_grad,
+        options={"ftol": ftol},
+        constraints=[LinearConstraint(np.ones((1, 5)), -np.inf, 4.0)],
+    )
+    print(
+        f"sum(x) <= 4, ftol {ftol:.0e}: success {res.success}, KKT residual "
+        f"{res.optimality:.1e}, multiplier {res.multipliers['constraints'][0]}"
+    )
 assert res.constr_violation < 1e-8 and res.optimality < 1e-4

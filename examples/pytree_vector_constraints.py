@@ -39,8 +39,10 @@ for method in ("SLSQP", "trust-constr"):
         equalities=[columns_sum_to_one],
         inequalities=[offset_above_row_means],
     )
-    print(f"{method}: loss {res.fun:.8f}, KKT residual {res.optimality:.2e}, "
-          f"violation {res.constr_violation:.1e}")
+    print(
+        f"{method}: loss {res.fun:.8f}, KKT residual {res.optimality:.2e}, "
+        f"violation {res.constr_violation:.1e}"
+    )
     print("  column multipliers:", np.round(res.multipliers["eq"][0], 6))
     print("  row-gap multipliers:", np.round(res.multipliers["ineq"][0]["gap"], 6))
     assert res.success and res.optimality < 1e-5 and res.constr_violation < 1e-8

@@ -56,8 +56,9 @@ def normalize_bounds(bounds: Any, packer: Packer) -> tuple[np.ndarray, np.ndarra
     return lower, upper
 
 
-def clip_start(x0: np.ndarray, bounds: tuple[np.ndarray, np.ndarray] | None,
-               packer: Packer) -> np.ndarray:
+def clip_start(
+    x0: np.ndarray, bounds: tuple[np.ndarray, np.ndarray] | None, packer: Packer
+) -> np.ndarray:
     """x0 moved to the nearest point inside the bounds, with a warning if it moved.
 
     Every SciPy method that takes bounds needs a start inside them (some clip
@@ -70,8 +71,11 @@ def clip_start(x0: np.ndarray, bounds: tuple[np.ndarray, np.ndarray] | None,
     if outside.size == 0:
         return x0
     i = int(outside[0])
-    side = f"below its lower bound {lower[i]}" if x0[i] < lower[i] else (
-        f"above its upper bound {upper[i]}")
+    side = (
+        f"below its lower bound {lower[i]}"
+        if x0[i] < lower[i]
+        else (f"above its upper bound {upper[i]}")
+    )
     warnings.warn(
         f"x0 is outside the bounds at {outside.size} element(s) (first: {packer.locate(i)} = "
         f"{x0[i]} is {side}); extopt starts from the nearest point inside the bounds.",
@@ -97,7 +101,7 @@ def _side(value: Any, packer: Packer, fill: float, which: str) -> np.ndarray:
     if value is None:
         return out
     single = len(packer.leaves) == 1 and packer.leaves[0].path == ""
-    if single or np.ndim(value) == 0 and _is_number(value):
+    if single or (np.ndim(value) == 0 and _is_number(value)):
         per_leaf = [value] * len(packer.leaves)
     else:
         per_leaf = packer.backend.flatten_up_to(packer.treedef, value, f"the {which} bound")
@@ -134,8 +138,12 @@ def _as_float_array(value: Any, fill: float, what: str, packer: Packer | None = 
         try:
             obj = np.array(value, dtype=object)
         except ValueError:
-            raise InputError(f"{what} is ragged ({describe(value)}); give a rectangular array.") \
-                from None
+            obj = None
+        if obj is None or any(isinstance(v, list | tuple) for v in obj.flat):
+            raise InputError(
+                f"{what} must be a number, None or a rectangular array of numbers "
+                f"and None; got the ragged {describe(value)}."
+            )
         if obj.ndim == 0 and not _is_number(obj.item()) and obj.item() is not None:
             raise InputError(f"{what} must be a number, an array or None; got {describe(value)}.")
         obj[np.equal(obj, None)] = fill

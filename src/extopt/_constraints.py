@@ -115,7 +115,8 @@ def _side(value: Any, m: int, what: str) -> np.ndarray:
         return np.array(np.broadcast_to(array, (m,)), dtype=np.float64)
     except ValueError:
         raise InputError(
-            f"{what} has shape {array.shape}, which does not broadcast to the constraint's {m} rows."
+            f"{what} has shape {array.shape}, which does not broadcast to the constraint's "
+            f"{m} rows."
         ) from None
 
 
@@ -123,8 +124,10 @@ def _from_dict(con: dict, index: int, x0: np.ndarray, what: str) -> ScipyBlock:
     allowed = {"type", "fun", "jac", "args"}
     unknown = set(con) - allowed
     if unknown:
-        raise InputError(f"{what} has unknown keys {sorted(unknown)}; a SciPy constraint dict "
-                         f"has {sorted(allowed)}.")
+        raise InputError(
+            f"{what} has unknown keys {sorted(unknown)}; a SciPy constraint dict "
+            f"has {sorted(allowed)}."
+        )
     kind = con.get("type")
     if kind not in ("eq", "ineq"):
         raise InputError(f"{what}['type'] must be 'eq' or 'ineq'; got {kind!r}.")
@@ -142,6 +145,7 @@ def _from_dict(con: dict, index: int, x0: np.ndarray, what: str) -> ScipyBlock:
 
     flat_jac = None
     if jac is not None:
+
         def flat_jac(x):
             return np.atleast_2d(np.asarray(jac(x, *args), dtype=np.float64)).reshape(m, x.size)
 
@@ -155,8 +159,9 @@ def _from_linear(con, index: int, x0: np.ndarray, what: str) -> ScipyBlock:
         A = A.toarray()
     A = np.atleast_2d(np.asarray(A, dtype=np.float64))
     if A.shape[1] != x0.size:
-        raise InputError(f"{what}.A has {A.shape[1]} columns; it must have one per parameter "
-                         f"element, {x0.size}.")
+        raise InputError(
+            f"{what}.A has {A.shape[1]} columns; it must have one per parameter element, {x0.size}."
+        )
     _no_keep_feasible(con, what)
     m = A.shape[0]
     return ScipyBlock(
@@ -179,6 +184,7 @@ def _from_nonlinear(con, index: int, x0: np.ndarray, what: str) -> ScipyBlock:
 
     flat_jac = None
     if callable(con.jac):
+
         def flat_jac(x):
             J = con.jac(x)
             if hasattr(J, "toarray"):
@@ -186,29 +192,40 @@ def _from_nonlinear(con, index: int, x0: np.ndarray, what: str) -> ScipyBlock:
             return np.atleast_2d(np.asarray(J, dtype=np.float64)).reshape(m, x.size)
 
     hess = con.hess if callable(con.hess) else None
-    return ScipyBlock(index, flat_fun, flat_jac, hess, _side(con.lb, m, f"{what}.lb"),
-                      _side(con.ub, m, f"{what}.ub"))
+    return ScipyBlock(
+        index,
+        flat_fun,
+        flat_jac,
+        hess,
+        _side(con.lb, m, f"{what}.lb"),
+        _side(con.ub, m, f"{what}.ub"),
+    )
 
 
 def _no_keep_feasible(con, what: str) -> None:
     if np.any(getattr(con, "keep_feasible", False)):
-        raise InputError(f"{what}.keep_feasible is set; extopt does not support keep_feasible "
-                         "for general constraints (use bounds= for variables kept feasible).")
+        raise InputError(
+            f"{what}.keep_feasible is set; extopt does not support keep_feasible "
+            "for general constraints (use bounds= for variables kept feasible)."
+        )
 
 
 class ConstraintSet:
     """All constraint rows of a problem: the backend's (equalities, then
     inequalities) first, then the SciPy blocks."""
 
-    def __init__(self, packers: Sequence[Packer], kinds: Sequence[str],
-                 scipy_blocks: Sequence[ScipyBlock]):
+    def __init__(
+        self, packers: Sequence[Packer], kinds: Sequence[str], scipy_blocks: Sequence[ScipyBlock]
+    ):
         self.packers = tuple(packers)  # output structure of each backend function
         self.kinds = tuple(kinds)  # "eq" / "ineq" per backend function
         self.scipy_blocks = tuple(scipy_blocks)
         self.m_backend = sum(p.size for p in self.packers)
         lb = [np.zeros(p.size) for p in self.packers]
-        ub = [np.zeros(p.size) if k == "eq" else np.full(p.size, np.inf)
-              for p, k in zip(self.packers, self.kinds, strict=True)]
+        ub = [
+            np.zeros(p.size) if k == "eq" else np.full(p.size, np.inf)
+            for p, k in zip(self.packers, self.kinds, strict=True)
+        ]
         lb += [b.lb for b in self.scipy_blocks]
         ub += [b.ub for b in self.scipy_blocks]
         self.lb = np.concatenate(lb) if lb else np.zeros(0)
@@ -256,12 +273,14 @@ class ConstraintSet:
                 con["jac"] = lambda x: self.jac(ev, x)[eq]
             dicts.append(con)
         if lo.size or up.size:
+
             def ineq(x):
                 c = self.values(ev, x)
                 return np.concatenate([c[lo] - lb[lo], ub[up] - c[up]])
 
             con = {"type": "ineq", "fun": ineq}
             if with_jac:
+
                 def ineq_jac(x):
                     J = self.jac(ev, x)
                     return np.vstack([J[lo], -J[up]])
@@ -296,8 +315,14 @@ class ConstraintSet:
             start = stop
         return out
 
-    def estimate_multipliers(self, g: np.ndarray, c: np.ndarray, J: np.ndarray, x: np.ndarray,
-                             bounds: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
+    def estimate_multipliers(
+        self,
+        g: np.ndarray,
+        c: np.ndarray,
+        J: np.ndarray,
+        x: np.ndarray,
+        bounds: tuple[np.ndarray, np.ndarray] | None,
+    ) -> np.ndarray:
         """Least-squares multipliers of the active rows (and active bounds), with the
         sign each active side allows, for methods that report none."""
         from scipy.optimize import lsq_linear
@@ -332,10 +357,16 @@ def _active_bounds(x: np.ndarray, bounds: tuple[np.ndarray, np.ndarray]):
     return lo, up
 
 
-def kkt(g: np.ndarray, J: np.ndarray | None, lam: np.ndarray | None, c: np.ndarray | None,
-        cset: ConstraintSet | None, x: np.ndarray,
-        bounds: tuple[np.ndarray, np.ndarray] | None,
-        bound_mult: np.ndarray | None = None) -> dict[str, Any]:
+def kkt(
+    g: np.ndarray,
+    J: np.ndarray | None,
+    lam: np.ndarray | None,
+    c: np.ndarray | None,
+    cset: ConstraintSet | None,
+    x: np.ndarray,
+    bounds: tuple[np.ndarray, np.ndarray] | None,
+    bound_mult: np.ndarray | None = None,
+) -> dict[str, Any]:
     """The KKT measures at `x` for multipliers `lam` (and the method's own bound
     multipliers `bound_mult`, positive where a lower bound pushes, if it has them):
 
@@ -355,8 +386,11 @@ def kkt(g: np.ndarray, J: np.ndarray | None, lam: np.ndarray | None, c: np.ndarr
         ineq = ~eq
         slack_lo = c - cset.lb
         slack_up = cset.ub - c
-        wrong = np.where(ineq & (slack_lo <= slack_up), np.maximum(-lam, 0.0),
-                         np.where(ineq, np.maximum(lam, 0.0), 0.0))
+        wrong = np.where(
+            ineq & (slack_lo <= slack_up),
+            np.maximum(-lam, 0.0),
+            np.where(ineq, np.maximum(lam, 0.0), 0.0),
+        )
         dual = float(np.max(wrong)) if wrong.size else 0.0
         slack = np.where(lam >= 0, slack_lo, slack_up)
         comp_rows = np.where(ineq & np.isfinite(slack), np.abs(lam * slack), 0.0)

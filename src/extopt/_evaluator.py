@@ -30,6 +30,7 @@ from .backends import FlatFunctions
 #: g (gradient), c (constraint values), J (constraint Jacobian).
 _PRODUCES = {
     "value": ("f",),
+    "grad": ("g",),
     "value_and_grad": ("f", "g"),
     "constraints": ("c",),
     "constraints_jac": ("J",),
@@ -39,10 +40,15 @@ _PRODUCES = {
 _PLANS = {
     "value": {"f": "value", "g": "value_and_grad", "c": "constraints", "J": "constraints_jac"},
     "value_and_grad": {
-        "f": "value_and_grad", "g": "value_and_grad", "c": "constraints", "J": "constraints_jac"
+        "f": "value_and_grad",
+        "g": "value_and_grad",
+        "c": "constraints",
+        "J": "constraints_jac",
     },
     "value_constraints": {
-        "f": "value_constraints", "g": "value_and_grad", "c": "value_constraints",
+        "f": "value_constraints",
+        "g": "value_and_grad",
+        "c": "value_constraints",
         "J": "constraints_jac",
     },
     "everything": {"f": "everything", "g": "everything", "c": "everything", "J": "everything"},
@@ -108,8 +114,12 @@ class Evaluator:
             if getattr(functions, name) is None:
                 # The fused piece is unavailable (no autodiff, or derivatives from
                 # SciPy's finite differences): fall back to the single pieces.
-                name = {"f": "value", "g": "value_and_grad", "c": "constraints",
-                        "J": "constraints_jac"}[fld]
+                name = {
+                    "f": "value",
+                    "g": "value_and_grad",
+                    "c": "constraints",
+                    "J": "constraints_jac",
+                }[fld]
             plan[fld] = (getattr(functions, name), _PRODUCES[name])
         self._plan = plan
         self._key: bytes | None = None
@@ -165,6 +175,9 @@ class Evaluator:
         cache = self._cache
         if name not in cache:
             function, produces = self._plan[name]
+            if name == "g" and "f" in cache and self.functions.grad is not None:
+                # The value is known here already: compute the gradient alone.
+                function, produces = self.functions.grad, _PRODUCES["grad"]
             self.counts.ncalls += 1
             out = function(self._x)
             if len(produces) == 1:
@@ -181,14 +194,15 @@ class Evaluator:
 
     # -- what algorithms call -------------------------------------------------------
     def fun(self, x: np.ndarray, *_: Any) -> float:
+        if x.dtype.kind == "c":
+            # A complex-step probe ("cs" finite differences): not a point of the run.
+            self.counts.nfev += 1
+            self.counts.ncalls += 1
+            return self.functions.value(x)
         return self._get("f", x)
 
     def grad(self, x: np.ndarray, *_: Any) -> np.ndarray:
         return self._get("g", x)
-
-    def fun_and_grad(self, x: np.ndarray, *_: Any) -> tuple[float, np.ndarray]:
-        g = self._get("g", x)
-        return self._cache["f"], g
 
     def constraints(self, x: np.ndarray) -> np.ndarray:
         return self._get("c", x)
@@ -224,5 +238,6 @@ class Evaluator:
         f = self.cached("f", x)
         if f is None:
             f = self.fun(x)
-        return Evaluation(np.array(x, dtype=np.float64), f, self.counts.nfev, nit, self._unpack,
-                          raw=raw)
+        return Evaluation(
+            np.array(x, dtype=np.float64), f, self.counts.nfev, nit, self._unpack, raw=raw
+        )

@@ -18,8 +18,9 @@ Hess = Literal["none", "hessp", "hess"]
 Constraints = Literal["none", "dict", "object"]
 Multipliers = Literal["none", "slsqp", "trust-constr"]
 
-_TRUST = frozenset({"initial_trust_radius", "max_trust_radius", "eta", "gtol", "maxiter", "disp",
-                    "return_all"})
+_TRUST = frozenset(
+    {"initial_trust_radius", "max_trust_radius", "eta", "gtol", "maxiter", "disp", "return_all"}
+)
 
 
 @dataclass(frozen=True)
@@ -75,66 +76,244 @@ class MethodSpec:
         return self.equality or self.inequality
 
 
-def _spec(name, *, bounds=False, eq=False, ineq=False, grad="optional", hess="none",
-          hess_update=False, hess_fd=False, constraints="none", fuse=None, callback="result",
-          stop="StopIteration", multipliers="none", maxiter="maxiter", options=()):
+def _spec(
+    name,
+    *,
+    bounds=False,
+    eq=False,
+    ineq=False,
+    grad="optional",
+    hess="none",
+    hess_update=False,
+    hess_fd=False,
+    constraints="none",
+    fuse=None,
+    callback="result",
+    stop="StopIteration",
+    multipliers="none",
+    maxiter="maxiter",
+    options=(),
+):
     if fuse is None:
         if grad == "none":
             fuse = "value_constraints" if (eq or ineq) else "value"
         else:
             fuse = "everything" if (eq or ineq) else "value_and_grad"
-    return MethodSpec(name, bounds, eq, ineq, grad, hess, hess_update, hess_fd, constraints,
-                      fuse, callback, stop, multipliers, maxiter, frozenset(options))
+    return MethodSpec(
+        name,
+        bounds,
+        eq,
+        ineq,
+        grad,
+        hess,
+        hess_update,
+        hess_fd,
+        constraints,
+        fuse,
+        callback,
+        stop,
+        multipliers,
+        maxiter,
+        frozenset(options),
+    )
 
 
 _TABLE = (
-    _spec("Nelder-Mead", bounds=True, grad="none", options=(
-        "maxiter", "maxfev", "disp", "return_all", "initial_simplex", "xatol", "fatol",
-        "adaptive")),
-    _spec("Powell", bounds=True, grad="none", options=(
-        "xtol", "ftol", "maxiter", "maxfev", "disp", "direc", "return_all")),
-    _spec("CG", options=(
-        "gtol", "norm", "eps", "maxiter", "disp", "return_all", "finite_diff_rel_step", "c1",
-        "c2", "workers")),
-    _spec("BFGS", options=(
-        "gtol", "norm", "eps", "maxiter", "disp", "return_all", "finite_diff_rel_step",
-        "xrtol", "c1", "c2", "hess_inv0", "workers")),
-    _spec("Newton-CG", grad="required", hess="hessp", hess_update=True, hess_fd=True, options=(
-        "xtol", "eps", "maxiter", "disp", "return_all", "c1", "c2", "workers")),
-    _spec("L-BFGS-B", bounds=True, options=(
-        "disp", "maxcor", "ftol", "gtol", "eps", "maxfun", "maxiter", "iprint", "maxls",
-        "finite_diff_rel_step", "workers")),
-    _spec("TNC", bounds=True, callback="x", stop="raise", maxiter="maxfun", options=(
-        "eps", "scale", "offset", "mesg_num", "maxCGit", "eta", "stepmx", "accuracy", "minfev",
-        "ftol", "xtol", "gtol", "rescale", "disp", "finite_diff_rel_step", "maxfun",
-        "workers")),
-    _spec("COBYLA", bounds=True, eq=True, ineq=True, grad="none", constraints="dict", options=(
-        "rhobeg", "tol", "maxiter", "disp", "catol", "f_target")),
+    _spec(
+        "Nelder-Mead",
+        bounds=True,
+        grad="none",
+        options=(
+            "maxiter",
+            "maxfev",
+            "disp",
+            "return_all",
+            "initial_simplex",
+            "xatol",
+            "fatol",
+            "adaptive",
+        ),
+    ),
+    _spec(
+        "Powell",
+        bounds=True,
+        grad="none",
+        options=("xtol", "ftol", "maxiter", "maxfev", "disp", "direc", "return_all"),
+    ),
+    _spec(
+        "CG",
+        options=(
+            "gtol",
+            "norm",
+            "eps",
+            "maxiter",
+            "disp",
+            "return_all",
+            "finite_diff_rel_step",
+            "c1",
+            "c2",
+            "workers",
+        ),
+    ),
+    _spec(
+        "BFGS",
+        options=(
+            "gtol",
+            "norm",
+            "eps",
+            "maxiter",
+            "disp",
+            "return_all",
+            "finite_diff_rel_step",
+            "xrtol",
+            "c1",
+            "c2",
+            "hess_inv0",
+            "workers",
+        ),
+    ),
+    _spec(
+        "Newton-CG",
+        grad="required",
+        hess="hessp",
+        hess_update=True,
+        hess_fd=True,
+        options=("xtol", "eps", "maxiter", "disp", "return_all", "c1", "c2", "workers"),
+    ),
+    _spec(
+        "L-BFGS-B",
+        bounds=True,
+        options=(
+            "disp",
+            "maxcor",
+            "ftol",
+            "gtol",
+            "eps",
+            "maxfun",
+            "maxiter",
+            "iprint",
+            "maxls",
+            "finite_diff_rel_step",
+            "workers",
+        ),
+    ),
+    _spec(
+        "TNC",
+        bounds=True,
+        callback="x",
+        stop="raise",
+        maxiter="maxfun",
+        options=(
+            "eps",
+            "scale",
+            "offset",
+            "mesg_num",
+            "maxCGit",
+            "eta",
+            "stepmx",
+            "accuracy",
+            "minfev",
+            "ftol",
+            "xtol",
+            "gtol",
+            "rescale",
+            "disp",
+            "finite_diff_rel_step",
+            "maxfun",
+            "workers",
+        ),
+    ),
+    _spec(
+        "COBYLA",
+        bounds=True,
+        eq=True,
+        ineq=True,
+        grad="none",
+        constraints="dict",
+        options=("rhobeg", "tol", "maxiter", "disp", "catol", "f_target"),
+    ),
     # COBYQA calls its callback after every evaluation, not every iteration.
-    _spec("COBYQA", bounds=True, eq=True, ineq=True, grad="none", constraints="object",
-          options=(
-        "disp", "maxfev", "maxiter", "f_target", "feasibility_tol", "initial_tr_radius",
-        "final_tr_radius", "scale")),
-    _spec("SLSQP", bounds=True, eq=True, ineq=True, constraints="dict", multipliers="slsqp",
-          options=("maxiter", "ftol", "iprint", "disp", "eps", "finite_diff_rel_step",
-                   "workers")),
-    _spec("trust-constr", bounds=True, eq=True, ineq=True, hess="hessp", hess_update=True,
-          hess_fd=True, constraints="object", multipliers="trust-constr", options=(
-        "xtol", "gtol", "barrier_tol", "sparse_jacobian", "maxiter", "verbose",
-        "finite_diff_rel_step", "initial_constr_penalty", "initial_tr_radius",
-        "initial_barrier_parameter", "initial_barrier_tolerance", "factorization_method",
-        "disp", "workers")),
+    _spec(
+        "COBYQA",
+        bounds=True,
+        eq=True,
+        ineq=True,
+        grad="none",
+        constraints="object",
+        options=(
+            "disp",
+            "maxfev",
+            "maxiter",
+            "f_target",
+            "feasibility_tol",
+            "initial_tr_radius",
+            "final_tr_radius",
+            "scale",
+        ),
+    ),
+    _spec(
+        "SLSQP",
+        bounds=True,
+        eq=True,
+        ineq=True,
+        constraints="dict",
+        multipliers="slsqp",
+        options=("maxiter", "ftol", "iprint", "disp", "eps", "finite_diff_rel_step", "workers"),
+    ),
+    _spec(
+        "trust-constr",
+        bounds=True,
+        eq=True,
+        ineq=True,
+        hess="hessp",
+        hess_update=True,
+        hess_fd=True,
+        constraints="object",
+        multipliers="trust-constr",
+        options=(
+            "xtol",
+            "gtol",
+            "barrier_tol",
+            "sparse_jacobian",
+            "maxiter",
+            "verbose",
+            "finite_diff_rel_step",
+            "initial_constr_penalty",
+            "initial_tr_radius",
+            "initial_barrier_parameter",
+            "initial_barrier_tolerance",
+            "factorization_method",
+            "disp",
+            "workers",
+        ),
+    ),
     _spec("dogleg", grad="required", hess="hess", options=_TRUST),
-    _spec("trust-ncg", grad="required", hess="hessp", hess_update=True, hess_fd=True,
-          options=_TRUST | {"workers"}),
+    _spec(
+        "trust-ncg",
+        grad="required",
+        hess="hessp",
+        hess_update=True,
+        hess_fd=True,
+        options=_TRUST | {"workers"},
+    ),
     _spec("trust-exact", grad="required", hess="hess", options=_TRUST | {"subproblem_maxiter"}),
     # trust-krylov takes a HessianUpdateStrategy without complaint but stops after one
     # iteration at the start point (SciPy 1.17), so extopt does not offer it there.
-    _spec("trust-krylov", grad="required", hess="hessp", hess_fd=True,
-          options=_TRUST | {"inexact", "workers"}),
+    _spec(
+        "trust-krylov",
+        grad="required",
+        hess="hessp",
+        hess_fd=True,
+        options=_TRUST | {"inexact", "workers"},
+    ),
 )
 
 METHODS: dict[str, MethodSpec] = {spec.key: spec for spec in _TABLE}
+
+#: trust-constr gets the dense exact Hessian up to this many parameters and
+#: Hessian-vector products above (a dense product is cheaper than a framework
+#: call per CG step while the matrix is small).
+DENSE_HESSIAN_MAX = 100
 
 #: The method used when `method=None`: L-BFGS-B (bounds or none), SLSQP with constraints.
 DEFAULT = "L-BFGS-B"
@@ -150,9 +329,7 @@ def get_method(method: str | None, constrained: bool) -> MethodSpec:
     if method is None:
         return METHODS[(DEFAULT_CONSTRAINED if constrained else DEFAULT).lower()]
     if not isinstance(method, str):
-        raise MethodError(
-            f"method must be a string, one of {method_names()}; got {method!r}."
-        )
+        raise MethodError(f"method must be a string, one of {method_names()}; got {method!r}.")
     spec = METHODS.get(method.lower())
     if spec is None:
         raise MethodError(
@@ -178,22 +355,57 @@ def able(what: str) -> list[str]:
 
 #: What a valid value of each option looks like; options not listed here are
 #: passed to SciPy as they are (arrays, callables, maps).
-_INT_OPTIONS = frozenset({
-    "maxiter", "maxfun", "maxfev", "maxcor", "maxls", "maxCGit", "subproblem_maxiter",
-})
-_NONNEG_FLOAT_OPTIONS = frozenset({
-    "gtol", "ftol", "xtol", "eps", "xatol", "fatol", "tol", "catol", "barrier_tol",
-    "initial_tr_radius", "initial_constr_penalty", "initial_barrier_parameter",
-    "initial_barrier_tolerance", "initial_trust_radius", "max_trust_radius", "rhobeg",
-    "accuracy", "stepmx", "xrtol", "feasibility_tol", "final_tr_radius", "eta", "c1", "c2",
-})
+_INT_OPTIONS = frozenset(
+    {
+        "maxiter",
+        "maxfun",
+        "maxfev",
+        "maxcor",
+        "maxls",
+        "maxCGit",
+        "subproblem_maxiter",
+    }
+)
+_NONNEG_FLOAT_OPTIONS = frozenset(
+    {
+        "gtol",
+        "ftol",
+        "xtol",
+        "eps",
+        "xatol",
+        "fatol",
+        "tol",
+        "catol",
+        "barrier_tol",
+        "initial_tr_radius",
+        "initial_constr_penalty",
+        "initial_barrier_parameter",
+        "initial_barrier_tolerance",
+        "initial_trust_radius",
+        "max_trust_radius",
+        "rhobeg",
+        "accuracy",
+        "stepmx",
+        "xrtol",
+        "feasibility_tol",
+        "final_tr_radius",
+        "eta",
+        "c1",
+        "c2",
+    }
+)
 #: Options where a negative number means "SciPy's default" (TNC's convention).
 _NEGATIVE_IS_DEFAULT = {"TNC": frozenset({"eta", "stepmx", "accuracy", "ftol", "xtol", "gtol"})}
 _BOOL_OPTIONS = frozenset({"disp", "return_all", "adaptive", "inexact"})
 _CHOICE_OPTIONS = {
     "verbose": (0, 1, 2, 3),
-    "factorization_method": (None, "NormalEquation", "AugmentedSystem", "QRFactorization",
-                             "SVDFactorization"),
+    "factorization_method": (
+        None,
+        "NormalEquation",
+        "AugmentedSystem",
+        "QRFactorization",
+        "SVDFactorization",
+    ),
     "sparse_jacobian": (None, True, False),
 }
 
@@ -218,9 +430,7 @@ def _check_option_value(spec: MethodSpec, name: str, value) -> None:
     import numbers
 
     def bad(accepted: str):
-        raise MethodError(
-            f"options[{name!r}] for {spec.name} must be {accepted}; got {value!r}."
-        )
+        raise MethodError(f"options[{name!r}] for {spec.name} must be {accepted}; got {value!r}.")
 
     if name in _INT_OPTIONS:
         if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
@@ -235,3 +445,41 @@ def _check_option_value(spec: MethodSpec, name: str, value) -> None:
             bad("True or False")
     elif name in _CHOICE_OPTIONS and value not in _CHOICE_OPTIONS[name]:
         bad(f"one of {list(_CHOICE_OPTIONS[name])}")
+
+
+def supplied(spec: MethodSpec) -> str:
+    """The derivatives extopt supplies to `spec` with an autodiff backend, in words."""
+    parts = []
+    if spec.grad != "none":
+        parts.append("gradient")
+    if spec.hess == "hess":
+        parts.append("Hessian")
+    elif spec.key == "trust-constr":
+        parts.append(f"Hessian (n <= {DENSE_HESSIAN_MAX}) or Hessian-vector products")
+    elif spec.hess == "hessp":
+        parts.append("Hessian-vector products")
+    if spec.constrained and spec.grad != "none":
+        parts.append("constraint Jacobians")
+    if spec.key == "trust-constr":
+        parts.append("Lagrangian Hessian")
+    return ", ".join(parts) if parts else "none (values only)"
+
+
+def markdown_table() -> str:
+    """The method table of the README, made from `METHODS`."""
+
+    def mark(flag: bool) -> str:
+        return "yes" if flag else "-"
+
+    rows = [
+        "| method | bounds | equality | inequality | derivatives extopt supplies | "
+        "`hess=` BFGS/SR1 | `hess=` finite differences |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for spec in _TABLE:
+        rows.append(
+            f"| {spec.name} | {mark(spec.bounds)} | {mark(spec.equality)} | "
+            f"{mark(spec.inequality)} | {supplied(spec)} | {mark(spec.hess_update)} | "
+            f"{mark(spec.hess_fd)} |"
+        )
+    return "\n".join(rows)

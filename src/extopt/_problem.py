@@ -67,8 +67,9 @@ class Problem:
         jac: Any = None,
     ) -> Problem:
         if not callable(fun):
-            raise InputError(f"fun must be callable, fun(params, *args) -> scalar; got "
-                             f"{describe(fun)}.")
+            raise InputError(
+                f"fun must be callable, fun(params, *args) -> scalar; got {describe(fun)}."
+            )
         if not isinstance(args, tuple):
             args = (args,)
         backend = infer_backend(x0) if backend is None else get_backend(backend)
@@ -86,14 +87,12 @@ class Problem:
         ineqs = normalize_functions(inequalities, "inequalities")
         blocks = normalize_scipy_constraints(constraints if constraints != () else None, x0_flat)
 
-        jac_mode, value_fun, user_vg = _gradient_choice(jac, fun, args, packer)
+        jac_mode, value_fun, user_vg, user_grad = _gradient_choice(jac, fun, args, packer)
         model = Model(value_fun, args, packer, x0_flat, eqs, ineqs)
         functions = backend.compile(model)
-        if user_vg is not None:
+        if jac_mode is not None:  # the user's gradient, or SciPy's finite differences
             functions.value_and_grad = user_vg
-            functions.everything = None
-        elif jac_mode in FD_SCHEMES:
-            functions.value_and_grad = None
+            functions.grad = user_grad
             functions.everything = None
 
         cset = None
@@ -112,26 +111,30 @@ class Problem:
             out = hess(unpack(x), *args)
             if hasattr(out, "shape") and not isinstance(out, np.ndarray) and hasattr(out, "dot"):
                 return out  # a LinearOperator or sparse matrix
-            array = np.asarray(self.backend.to_numpy(out) if self.backend.owns(out) else out,
-                               dtype=np.float64)
+            array = np.asarray(
+                self.backend.to_numpy(out) if self.backend.owns(out) else out, dtype=np.float64
+            )
             if array.shape != (n, n):
-                raise InputError(f"hess must return an ({n}, {n}) matrix (rows and columns in "
-                                 f"the packing order of x0); it returned shape {array.shape}.")
+                raise InputError(
+                    f"hess must return an ({n}, {n}) matrix (rows and columns in "
+                    f"the packing order of x0); it returned shape {array.shape}."
+                )
             return array
 
         return flat_hess
 
 
 def _gradient_choice(jac: Any, fun: Callable[..., Any], args: tuple, packer: Packer):
-    """(jac mode, the function whose value the backend compiles, a user
-    value-and-gradient function or None) for the `jac` argument."""
+    """(jac mode, the function whose value the backend compiles, the user's
+    value-and-gradient and gradient functions or None) for the `jac` argument."""
     if jac is None or jac is False:
-        return None, fun, None
+        return None, fun, None, None
     if isinstance(jac, str):
         if jac not in FD_SCHEMES:
-            raise InputError(f"jac must be None, True, a callable or one of {list(FD_SCHEMES)}; "
-                             f"got {jac!r}.")
-        return jac, fun, None
+            raise InputError(
+                f"jac must be None, True, a callable or one of {list(FD_SCHEMES)}; got {jac!r}."
+            )
+        return jac, fun, None, None
     backend = packer.backend
     unpack = packer.unpack
     n = packer.size
@@ -144,25 +147,36 @@ def _gradient_choice(jac: Any, fun: Callable[..., Any], args: tuple, packer: Pac
         return packer.pack(out, what="the gradient from jac")
 
     if jac is True:
+
+        def pair(out):
+            if not (isinstance(out, tuple | list) and len(out) == 2):
+                raise InputError(
+                    "with jac=True, fun must return a pair (value, gradient); it "
+                    f"returned {describe(out)}."
+                )
+            return out
+
         def value_fun(params, *a):
-            return fun(params, *a)[0]
+            return pair(fun(params, *a))[0]
 
         def user_vg(x):
-            out = fun(unpack(x), *args)
-            if not (isinstance(out, tuple) and len(out) == 2):
-                raise InputError("with jac=True, fun must return a pair (value, gradient); it "
-                                 f"returned {describe(out)}.")
-            return float(out[0]), flat_grad(out[1])
+            value, grad = pair(fun(unpack(x), *args))
+            return float(value), flat_grad(grad)
 
-        return "user", value_fun, user_vg
+        return "user", value_fun, user_vg, None
     if callable(jac):
+
         def user_vg(x):
             params = unpack(x)
             return float(fun(params, *args)), flat_grad(jac(params, *args))
 
-        return "user", fun, user_vg
-    raise InputError(f"jac must be None, True, a callable or one of {list(FD_SCHEMES)}; got "
-                     f"{describe(jac)}.")
+        def user_grad(x):
+            return flat_grad(jac(unpack(x), *args))
+
+        return "user", fun, user_vg, user_grad
+    raise InputError(
+        f"jac must be None, True, a callable or one of {list(FD_SCHEMES)}; got {describe(jac)}."
+    )
 
 
 __all__ = ["FD_SCHEMES", "Problem", "ScipyBlock"]

@@ -38,10 +38,12 @@ def result_text(res: Any) -> str:
         get("multipliers") is not None or get("bound_multipliers") is not None
     ):
         rows.append(("constr_violation", _num(get("constr_violation"))))
-    rows.append((
-        "nit/nfev/njev/nhev",
-        " / ".join(_num(get(k)) for k in ("nit", "nfev", "njev", "nhev")),
-    ))
+    rows.append(
+        (
+            "nit/nfev/njev/nhev",
+            " / ".join(_num(get(k)) for k in ("nit", "nfev", "njev", "nhev")),
+        )
+    )
     if get("execution_time") is not None:
         rows.append(("execution_time", f"{get('execution_time'):.4g} s"))
     rows.append(("x", _short(get("x"))))

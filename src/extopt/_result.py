@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 #: SciPy result fields that extopt renames because it gives the name another
-#: meaning (trust-constr's `jac` is the list of constraint Jacobians; extopt's
-#: `jac` is the gradient of the loss, as for every other method).
-RENAMED = {"jac": "constr_jac", "x": "x_flat", "fun": "fun", "multipliers": "scipy_multipliers"}
+#: meaning: SLSQP's flat `multipliers` (extopt's are per constraint) and
+#: trust-constr's `method` (its sub-algorithm; extopt's `method` is the SciPy
+#: method). trust-constr's `jac`, the constraint Jacobians, becomes `constr_jac`.
+RENAMED = {"multipliers": "scipy_multipliers", "method": "algorithm"}
 
 
 class FitResult(dict):

@@ -21,15 +21,9 @@ import numpy as np
 from ._constraints import kkt
 from ._errors import ExtoptWarning, InputError, MethodError, describe
 from ._evaluator import Evaluation, Evaluator
-from ._methods import MethodSpec, able, check_options, get_method
+from ._methods import DENSE_HESSIAN_MAX, MethodSpec, able, check_options, get_method
 from ._problem import FD_SCHEMES, Problem
-from ._result import FitResult
-
-#: trust-constr gets the dense exact Hessian up to this many parameters and
-#: Hessian-vector products above (a dense product is cheaper than a framework
-#: call per CG step while the matrix is small).
-DENSE_HESSIAN_MAX = 100
-
+from ._result import RENAMED, FitResult
 
 #: Marks a derivative the evaluator supplies exactly (from the backend or the user).
 EXACT = "exact"
@@ -67,15 +61,22 @@ class ScipyMinimizer:
         "2-point" / "3-point" / "cs".
     """
 
-    def __init__(self, method: str | None = None, *, tol: float | None = None,
-                 options: dict | None = None, hess: Any = None):
+    def __init__(
+        self,
+        method: str | None = None,
+        *,
+        tol: float | None = None,
+        options: dict | None = None,
+        hess: Any = None,
+    ):
         if method is not None:
             spec = get_method(method, constrained=False)
             check_options(spec, options)
         elif options is not None and not isinstance(options, dict):
             raise MethodError(f"options must be a dict; got {describe(options)}.")
-        if tol is not None and (isinstance(tol, bool) or not isinstance(tol, int | float)
-                                or not tol >= 0):
+        if tol is not None and (
+            isinstance(tol, bool) or not isinstance(tol, int | float) or not tol >= 0
+        ):
             raise InputError(f"tol must be None or a non-negative number; got {describe(tol)}.")
         _check_hess_type(hess)
         self.method = method
@@ -94,8 +95,10 @@ class ScipyMinimizer:
             )
         cset = problem.constraints
         if cset is not None:
-            for kind, present in (("equality", cset.has_equality),
-                                  ("inequality", cset.has_inequality)):
+            for kind, present in (
+                ("equality", cset.has_equality),
+                ("inequality", cset.has_inequality),
+            ):
                 if present and not getattr(spec, kind):
                     raise MethodError(
                         f"{spec.name} cannot take {kind} constraints (SciPy would ignore them); "
@@ -120,8 +123,11 @@ class ScipyMinimizer:
                 raise MethodError(
                     f"{spec.name} needs the gradient as a function; SciPy refuses finite "
                     f"differences ({scheme}) for it. "
-                    + ("Pass jac=callable, or use a backend with automatic derivatives (jax)."
-                       if problem.jac not in FD_SCHEMES else "Use jac=None for exact derivatives.")
+                    + (
+                        "Pass jac=callable, or use a backend with automatic derivatives (jax)."
+                        if problem.jac not in FD_SCHEMES
+                        else "Use jac=None for exact derivatives."
+                    )
                 )
             if problem.jac is None:
                 warnings.warn(
@@ -150,7 +156,9 @@ class ScipyMinimizer:
             return plan
         if hess is None:
             exact = functions.hessp is not None
-            if spec.hess == "hess" or (spec.key == "trust-constr" and problem.n <= DENSE_HESSIAN_MAX):
+            if spec.hess == "hess" or (
+                spec.key == "trust-constr" and problem.n <= DENSE_HESSIAN_MAX
+            ):
                 if functions.hess is None:
                     if spec.hess == "hess":
                         raise MethodError(
@@ -208,12 +216,16 @@ class ScipyMinimizer:
                 raise InputError(f"{name} must be callable or None; got {describe(cb)}.")
         spec = self._spec_for(problem)
         plan = self._plan(spec, problem)
-        ev = Evaluator(problem.functions, plan.fuse, loss_callback, problem.packer.unpack,
-                       problem.x0)
+        ev = Evaluator(
+            problem.functions, plan.fuse, loss_callback, problem.packer.unpack, problem.x0
+        )
         exact = {"jac": ev.grad, "hess": ev.hess, "hessp": ev.hessp}
 
-        kwargs: dict[str, Any] = {"method": spec.name, "tol": self.tol,
-                                  "options": dict(self.options)}
+        kwargs: dict[str, Any] = {
+            "method": spec.name,
+            "tol": self.tol,
+            "options": dict(self.options),
+        }
         for name in ("jac", "hess", "hessp"):
             value = getattr(plan, name)
             if value is not None:
@@ -248,13 +260,17 @@ def _check_hess_type(hess: Any) -> None:
         return
     if isinstance(hess, str):
         if hess not in FD_SCHEMES:
-            raise InputError(f"hess must be None, a callable, a HessianUpdateStrategy or one of "
-                             f"{list(FD_SCHEMES)}; got {hess!r}.")
+            raise InputError(
+                f"hess must be None, a callable, a HessianUpdateStrategy or one of "
+                f"{list(FD_SCHEMES)}; got {hess!r}."
+            )
         return
     if callable(hess) and not isinstance(hess, type):
         return
-    raise InputError(f"hess must be None, a callable, a scipy.optimize.HessianUpdateStrategy "
-                     f"(BFGS, SR1) or one of {list(FD_SCHEMES)}; got {describe(hess)}.")
+    raise InputError(
+        f"hess must be None, a callable, a scipy.optimize.HessianUpdateStrategy "
+        f"(BFGS, SR1) or one of {list(FD_SCHEMES)}; got {describe(hess)}."
+    )
 
 
 def _scipy_constraints(spec: MethodSpec, problem: Problem, ev: Evaluator, plan: _Plan) -> Any:
@@ -268,13 +284,15 @@ def _scipy_constraints(spec: MethodSpec, problem: Problem, ev: Evaluator, plan: 
         return [NonlinearConstraint(lambda x: cset.values(ev, x), cset.lb, cset.ub)]
     # trust-constr: every row in one object, with the Lagrangian Hessian of the
     # constraints: sum_i v_i * Hessian(c_i).
-    return [NonlinearConstraint(
-        lambda x: cset.values(ev, x),
-        cset.lb,
-        cset.ub,
-        jac=lambda x: cset.jac(ev, x),
-        hess=_constraint_hess(problem, ev, plan),
-    )]
+    return [
+        NonlinearConstraint(
+            lambda x: cset.values(ev, x),
+            cset.lb,
+            cset.ub,
+            jac=lambda x: cset.jac(ev, x),
+            hess=_constraint_hess(problem, ev, plan),
+        )
+    ]
 
 
 def _constraint_hess(problem: Problem, ev: Evaluator, plan: _Plan) -> Any:
@@ -298,6 +316,7 @@ def _constraint_hess(problem: Problem, ev: Evaluator, plan: _Plan) -> Any:
         return mats
 
     if n <= DENSE_HESSIAN_MAX:
+
         def hess(x, v):
             H = ev.constraints_hess(x, v[:mb]) if mb else np.zeros((n, n))
             for M in scipy_part(x, v):
@@ -330,8 +349,9 @@ class _CallbackState:
     x: np.ndarray | None = None
 
 
-def _callback(spec: MethodSpec, ev: Evaluator, user: Callable[[Evaluation], Any],
-              state: _CallbackState):
+def _callback(
+    spec: MethodSpec, ev: Evaluator, user: Callable[[Evaluation], Any], state: _CallbackState
+):
     """The callback SciPy calls: builds the user's `Evaluation`, and ends the run
     cleanly when the user returns True or raises StopIteration."""
 
@@ -350,22 +370,29 @@ def _callback(spec: MethodSpec, ev: Evaluator, user: Callable[[Evaluation], Any]
             raise _Stop
 
     if spec.callback == "x":
+
         def callback(xk):
             step(xk, None)
     else:
+
         def callback(intermediate_result):
             step(intermediate_result.x, intermediate_result)
+
     return callback
 
 
-def _finish(spec: MethodSpec, problem: Problem, ev: Evaluator, plan: _Plan, raw: Any,
-            state: _CallbackState, elapsed: float) -> FitResult:
+def _finish(
+    spec: MethodSpec,
+    problem: Problem,
+    ev: Evaluator,
+    plan: _Plan,
+    raw: Any,
+    state: _CallbackState,
+    elapsed: float,
+) -> FitResult:
     """The `FitResult` of a finished (or stopped) run."""
     packer = problem.packer
-    if state.stopped:
-        x = state.x
-    else:
-        x = np.array(raw.x, dtype=np.float64).ravel()
+    x = state.x if state.stopped else np.array(raw.x, dtype=np.float64).ravel()
     f = ev.cached("f", x)
     if f is None:
         f = ev.fun(x)
@@ -390,8 +417,12 @@ def _finish(spec: MethodSpec, problem: Problem, ev: Evaluator, plan: _Plan, raw:
             J = cset.jac(ev, x)
             lam = _multipliers(spec, raw, cset, g, c, J, x, problem.bounds)
     bound_mult = None
-    if (raw is not None and spec.multipliers == "trust-constr" and problem.bounds is not None
-            and "v" in raw):
+    if (
+        raw is not None
+        and spec.multipliers == "trust-constr"
+        and problem.bounds is not None
+        and "v" in raw
+    ):
         # trust-constr puts the bounds last, as one more constraint: v = -(z_lower - z_upper).
         bound_mult = -np.asarray(raw["v"][-1], dtype=np.float64)
     violation = 0.0
@@ -424,8 +455,7 @@ def _finish(spec: MethodSpec, problem: Problem, ev: Evaluator, plan: _Plan, raw:
         res["kkt"] = {k: measures[k] for k in ("stationarity", "dual", "complementarity")}
         z_lower, z_upper = measures["bound_multipliers"]
         res["bound_multipliers"] = (
-            (packer.unpack(z_lower), packer.unpack(z_upper)) if problem.bounds is not None
-            else None
+            (packer.unpack(z_lower), packer.unpack(z_upper)) if problem.bounds is not None else None
         )
     else:
         res["optimality"] = None
@@ -443,15 +473,26 @@ def _finish(spec: MethodSpec, problem: Problem, ev: Evaluator, plan: _Plan, raw:
     res["scipy_result"] = raw
     if raw is not None:
         for key, value in raw.items():
-            if key in ("x", "fun", "nit", "nfev", "njev", "nhev", "success", "status",
-                       "message", "constr", "constr_violation", "optimality"):
+            if key in (
+                "x",
+                "fun",
+                "nit",
+                "nfev",
+                "njev",
+                "nhev",
+                "success",
+                "status",
+                "message",
+                "constr",
+                "constr_violation",
+                "optimality",
+            ):
                 continue
             if key == "jac":
                 if spec.key == "trust-constr":
                     res["constr_jac"] = value
                 continue
-            if key == "multipliers":
-                key = "scipy_multipliers"
+            key = RENAMED.get(key, key)
             res.setdefault(key, value)
     return res
 

@@ -75,8 +75,15 @@ class Packer:
         offset = 0
         for path, leaf in flat:
             info = backend.leaf_spec(leaf, f"{what}{path}")
-            spec = LeafSpec(path, tuple(int(s) for s in info.shape), info.dtype, info.kind,
-                            offset, info.out_dtype, info.meta)
+            spec = LeafSpec(
+                path,
+                tuple(int(s) for s in info.shape),
+                info.dtype,
+                info.kind,
+                offset,
+                info.out_dtype,
+                info.meta,
+            )
             specs.append(spec)
             offset = spec.stop
             values.append(backend.to_numpy(leaf))
@@ -90,8 +97,14 @@ class Packer:
         specs = []
         offset = 0
         for path, shape, dtype, out_dtype in shapes_dtypes:
-            spec = LeafSpec(path, tuple(int(s) for s in shape), np.dtype(dtype), kind, offset,
-                            np.dtype(out_dtype))
+            spec = LeafSpec(
+                path,
+                tuple(int(s) for s in shape),
+                np.dtype(dtype),
+                kind,
+                offset,
+                np.dtype(out_dtype),
+            )
             specs.append(spec)
             offset = spec.stop
         return cls(backend, treedef, specs, what)
@@ -126,7 +139,12 @@ class Packer:
         return [flat[spec.offset : spec.stop].reshape(spec.shape) for spec in self.leaves]
 
     def unpack(self, flat: np.ndarray) -> Any:
-        """The flat vector as the user's tree, leaves of the user's types and dtypes."""
+        """The flat vector as the user's tree, leaves of the user's types and dtypes.
+
+        A complex vector (a complex-step probe) gives complex leaves."""
+        if np.iscomplexobj(flat):
+            leaves = [np.asarray(flat[s.offset : s.stop]).reshape(s.shape) for s in self.leaves]
+            return self.backend.unflatten(self.treedef, leaves)
         flat = np.asarray(flat, dtype=np.float64)
         from_numpy = self.backend.from_numpy
         leaves = [

@@ -13,7 +13,14 @@ from typing import Any
 from .._errors import BackendError, InputError, describe
 from ._base import Backend, FlatFunctions, Model
 
-__all__ = ["Backend", "FlatFunctions", "Model", "available_backends", "get_backend", "infer_backend"]
+__all__ = [
+    "Backend",
+    "FlatFunctions",
+    "Model",
+    "available_backends",
+    "get_backend",
+    "infer_backend",
+]
 
 #: name -> (module, class name, pip extra). Order matters for inference.
 _REGISTRY: dict[str, tuple[str, str, str | None]] = {
@@ -59,15 +66,19 @@ def get_backend(backend: str | Backend) -> Backend:
     return _backend_class(name)()
 
 
+#: Top-level module of an array type -> the backend for it.
+_FRAMEWORK_MODULES = {
+    "jax": "jax",
+    "jaxlib": "jax",
+    "torch": "torch",
+    "tensorflow": "tensorflow",
+    "keras": "tensorflow",
+}
+
+
 def _framework_of(leaf: Any) -> str | None:
     """The framework that owns `leaf`, judged from its type's module (no import)."""
-    module = type(leaf).__module__.split(".")[0]
-    for name in _REGISTRY:
-        if name != "numpy" and module in (name, f"{name}lib"):
-            return name
-    if module == "jaxlib":
-        return "jax"
-    return None
+    return _FRAMEWORK_MODULES.get(type(leaf).__module__.split(".")[0])
 
 
 def infer_backend(x0: Any) -> Backend:

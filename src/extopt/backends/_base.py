@@ -29,6 +29,7 @@ from .._tree import LeafSpec, Packer
 
 Array = np.ndarray
 
+
 @dataclass
 class Model:
     """What a backend compiles: the user's loss and constraint functions over
@@ -66,6 +67,8 @@ class FlatFunctions:
 
     value: Callable[[Array], float]
     value_and_grad: Callable[[Array], tuple[float, Array]] | None = None
+    #: The gradient alone, for a point whose value is already known.
+    grad: Callable[[Array], Array] | None = None
     hessp: Callable[[Array, Array], Array] | None = None
     hess: Callable[[Array], Array] | None = None
     constraints: Callable[[Array], Array] | None = None

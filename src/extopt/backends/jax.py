@@ -120,7 +120,9 @@ class JaxBackend(Backend):
         packer = model.packer
         arg_leaves, arg_treedef = jax.tree_util.tree_flatten(model.args)
         dynamic_pos = tuple(
-            i for i, a in enumerate(arg_leaves) if isinstance(a, np.ndarray | np.generic | jax.Array)
+            i
+            for i, a in enumerate(arg_leaves)
+            if isinstance(a, np.ndarray | np.generic | jax.Array)
         )
         static = tuple((i, a) for i, a in enumerate(arg_leaves) if i not in dynamic_pos)
         dyn = tuple(jnp.asarray(arg_leaves[i]) for i in dynamic_pos)
@@ -154,8 +156,15 @@ class JaxBackend(Backend):
         return _flat_functions(model, compiled, dyn)
 
 
-def _build(backend: JaxBackend, model: Model, arg_leaves, arg_treedef, dynamic_pos, dyn,
-           user_float: np.dtype):
+def _build(
+    backend: JaxBackend,
+    model: Model,
+    arg_leaves,
+    arg_treedef,
+    dynamic_pos,
+    dyn,
+    user_float: np.dtype,
+):
     """Trace-ready jitted functions for one model (not compiled until first call)."""
     packer = model.packer
     treedef = packer.treedef
@@ -164,8 +173,13 @@ def _build(backend: JaxBackend, model: Model, arg_leaves, arg_treedef, dynamic_p
     n_args = len(arg_leaves)
 
     def params_of(x):
+        # A complex x is a complex-step probe (jac="cs"): keep the imaginary part.
+        complex_x = jnp.iscomplexobj(x)
         leaves = [
-            x[s.offset : s.stop].reshape(s.shape).astype(s.dtype) for s in specs
+            x[s.offset : s.stop]
+            .reshape(s.shape)
+            .astype(jnp.result_type(s.dtype, jnp.complex64) if complex_x else s.dtype)
+            for s in specs
         ]
         return jax.tree_util.tree_unflatten(treedef, leaves)
 
@@ -176,7 +190,8 @@ def _build(backend: JaxBackend, model: Model, arg_leaves, arg_treedef, dynamic_p
         return jax.tree_util.tree_unflatten(arg_treedef, leaves) if n_args else ()
 
     def loss(x, d):
-        return jnp.asarray(fun(params_of(x), *args_of(d))).astype(jnp.float64)
+        out = jnp.asarray(fun(params_of(x), *args_of(d)))
+        return out.astype(jnp.complex128 if jnp.iscomplexobj(x) else jnp.float64)
 
     x_spec = jax.ShapeDtypeStruct((packer.size,), jnp.float64)
     out = jax.eval_shape(lambda x, d: fun(params_of(x), *args_of(d)), x_spec, dyn)
@@ -198,8 +213,9 @@ def _build(backend: JaxBackend, model: Model, arg_leaves, arg_treedef, dynamic_p
                 )
         # Outputs come back (as multipliers, constraint values) in the float
         # dtype of the user's own JAX mode, not in extopt's float64 scope.
-        specs_out = [(jax.tree_util.keystr(p), leaf.shape, leaf.dtype, user_float)
-                     for p, leaf in flat]
+        specs_out = [
+            (jax.tree_util.keystr(p), leaf.shape, leaf.dtype, user_float) for p, leaf in flat
+        ]
         out_packer = Packer.from_specs(backend, out_treedef, specs_out, what, "jax")
         if out_packer.size == 0:
             raise InputError(f"{what} has no elements; a constraint must return at least one.")
@@ -211,7 +227,9 @@ def _build(backend: JaxBackend, model: Model, arg_leaves, arg_treedef, dynamic_p
         parts = []
         for _, _, cfun in cfuns:
             out = cfun(params, *args)
-            parts.extend(jnp.ravel(leaf).astype(jnp.float64) for leaf in jax.tree_util.tree_leaves(out))
+            parts.extend(
+                jnp.ravel(leaf).astype(jnp.float64) for leaf in jax.tree_util.tree_leaves(out)
+            )
         return jnp.concatenate(parts)
 
     m = sum(p.size for p in packers)
@@ -254,6 +272,7 @@ def _build(backend: JaxBackend, model: Model, arg_leaves, arg_treedef, dynamic_p
 
     jitted = {
         "value": jax.jit(loss),
+        "grad": jax.jit(grad),
         "value_and_grad": jax.jit(value_and_grad),
         "hessp": jax.jit(hessp),
         "hess": jax.jit(hess),
@@ -279,11 +298,17 @@ def _flat_functions(model: Model, compiled, dyn) -> FlatFunctions:
     vg_jit = jitted["value_and_grad"]
 
     def value(x):
-        return float(value_jit(x, dyn))
+        out = value_jit(x, dyn)
+        return complex(out) if x.dtype.kind == "c" else float(out)
 
     def value_and_grad(x):
         out = asarray(vg_jit(x, dyn))
         return float(out[0]), out[1:]
+
+    grad_jit = jitted["grad"]
+
+    def grad(x):
+        return asarray(grad_jit(x, dyn))
 
     hessp_jit = jitted["hessp"]
     hess_jit = jitted["hess"]
@@ -297,6 +322,7 @@ def _flat_functions(model: Model, compiled, dyn) -> FlatFunctions:
     functions = FlatFunctions(
         value=value,
         value_and_grad=value_and_grad,
+        grad=grad,
         hessp=hessp,
         hess=hess,
         constraint_packers=packers,

@@ -35,7 +35,8 @@ class NumpyBackend(Backend):
         check_scalar_output(f0, "fun")
 
         def value(x: np.ndarray) -> float:
-            return float(fun(unpack(x), *args))
+            out = fun(unpack(x), *args)
+            return complex(out) if x.dtype.kind == "c" else float(out)
 
         constraint_funs = model.constraint_funs
         if not constraint_funs:

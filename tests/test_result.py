@@ -1,0 +1,182 @@
+"""FitResult (SciPy-like access, every SciPy field, readable, picklable) and
+the callbacks (per iteration, per evaluation, clean early stop)."""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import extopt
+
+from conftest import rosen, rosen_grad, rosen_hess
+
+
+def test_attribute_and_key_access_like_optimize_result():
+    res = extopt.minimize(rosen, np.zeros(3), jac=rosen_grad, method="BFGS")
+    for key in ("x", "fun", "jac", "success", "status", "message", "nit", "nfev", "njev", "nhev"):
+        assert key in res and getattr(res, key) is res[key]
+    assert isinstance(res, dict) and isinstance(res, extopt.FitResult)
+    assert "hess_inv" in res  # SciPy's own extra fields stay reachable
+    assert res.scipy_result.x is not None
+    with pytest.raises(AttributeError, match="FitResult has no field 'xx'"):
+        _ = res.xx
+    assert res.execution_time > 0
+
+
+def test_trust_constr_result_fields_of_seed_003_are_all_reachable(jnp):
+    res = extopt.minimize(
+        lambda x: jnp.sum(x**2),
+        jnp.array([2.0, 3.0]),
+        method="trust-constr",
+        equalities=lambda x: x[0] + x[1] - 1.0,
+        inequalities=lambda x: x[0] - 0.8,
+        bounds=(None, 5.0),
+    )
+    fields = [
+        "x",
+        "optimality",
+        "constr_violation",
+        "fun",
+        "grad",
+        "lagrangian_grad",
+        "nit",
+        "nfev",
+        "njev",
+        "nhev",
+        "cg_niter",
+        "algorithm",
+        "constr",
+        "constr_jac",
+        "v",
+        "constr_nfev",
+        "constr_njev",
+        "constr_nhev",
+        "tr_radius",
+        "constr_penalty",
+        "barrier_parameter",
+        "barrier_tolerance",
+        "execution_time",
+        "message",
+        "status",
+        "cg_stop_cond",
+    ]
+    missing = [f for f in fields if f not in res]
+    assert not missing
+    assert res.algorithm == "tr_interior_point" and res.method == "trust-constr"
+    raw = res.scipy_result
+    for name in ("constr", "jac", "method", "optimality", "constr_violation"):
+        assert name in raw
+
+
+def test_str_is_a_readable_summary(jnp):
+    res = extopt.minimize(
+        lambda x: jnp.sum(x**2),
+        jnp.array([7.0, 7.0]),
+        equalities=lambda x: x[1] - 1.0,
+        inequalities=lambda x: x[0] - 1.0,
+    )
+    text = str(res)
+    for part in (
+        "SLSQP (jax backend)",
+        "success",
+        "fun",
+        "optimality",
+        "constr_violation",
+        "multipliers eq[0]",
+        "multipliers ineq[0]",
+        "nit/nfev/njev/nhev",
+    ):
+        assert part in text
+    assert repr(res) == text
+
+
+def test_result_pickles(jnp):
+    res = extopt.minimize(rosen, np.zeros(3), jac=rosen_grad, method="L-BFGS-B")
+    back = pickle.loads(pickle.dumps(res))
+    assert isinstance(back, extopt.FitResult)
+    np.testing.assert_array_equal(back.x, res.x)
+    assert back.message == res.message
+
+
+def test_callback_sees_the_users_structure_and_each_iteration(jnp):
+    seen = []
+
+    def callback(info):
+        seen.append((info.nit, info.fun, info.params))
+
+    def loss(p):
+        return rosen(np.concatenate([p["a"], [p["b"]]]))
+
+    def grad(p):
+        g = rosen_grad(np.concatenate([p["a"], [p["b"]]]))
+        return {"a": g[:2], "b": g[2]}
+
+    res = extopt.minimize(
+        loss, {"a": np.zeros(2), "b": 0.0}, jac=grad, method="BFGS", callback=callback
+    )
+    assert [s[0] for s in seen] == list(range(1, res.nit + 1))
+    assert all(set(p) == {"a", "b"} and isinstance(p["b"], float) for _, _, p in seen)
+    assert seen[-1][1] == pytest.approx(res.fun)
+    for _, f, p in seen:  # the value reported is the loss at that point
+        assert f == pytest.approx(loss(p))
+
+
+@pytest.mark.parametrize("how", ["return True", "raise StopIteration"])
+@pytest.mark.parametrize("method", extopt.method_names())
+def test_callback_ends_the_run_cleanly_with_that_point_as_the_answer(method, how):
+    spec = extopt.METHODS[method.lower()]
+    kwargs = {}
+    if spec.grad != "none":
+        kwargs["jac"] = rosen_grad
+    if spec.hess != "none":
+        kwargs["hess"] = rosen_hess
+    points = []
+
+    def callback(info):
+        points.append(info.x.copy())
+        if len(points) == 3:
+            if how == "return True":
+                return True
+            raise StopIteration
+
+    res = extopt.minimize(
+        rosen, np.array([-1.2, 1.0, 0.5]), method=method, callback=callback, **kwargs
+    )
+    assert len(points) == 3
+    assert not res.success and "callback" in res.message
+    np.testing.assert_array_equal(res.x_flat, points[-1])
+    assert res.fun == pytest.approx(rosen(points[-1]))
+
+
+def test_loss_callback_sees_every_new_loss_value(jnp):
+    values = []
+    res = extopt.minimize(
+        lambda x: jnp.sum((x - 2.0) ** 2),
+        jnp.zeros(3),
+        loss_callback=lambda info: values.append(info.fun),
+    )
+    assert len(values) == res.nfev
+    assert values[-1] <= values[0]
+
+
+def test_importing_extopt_imports_no_framework():
+    code = (
+        "import sys, extopt; bad = [m for m in ('jax', 'torch', 'tensorflow') "
+        "if m in sys.modules]; assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_readme_method_table_is_the_generated_one():
+    import pathlib
+
+    from extopt._methods import markdown_table
+
+    readme = (pathlib.Path(__file__).parents[1] / "README.md").read_text()
+    start = readme.index("<!-- methods table")
+    block = readme[readme.index("\n", start) + 1 : readme.index("<!-- end of methods table")]
+    assert block.strip() == markdown_table()
