@@ -199,3 +199,48 @@ def test_trust_constr_uses_hessian_vector_products_for_large_problems(jnp):
     )
     np.testing.assert_allclose(np.asarray(res.x), np.ones(n), atol=1e-5)
     assert res.nhev > res.nit  # one product per CG step, not one matrix per iteration
+
+
+def test_option_names_match_the_installed_scipy():
+    """The table's option names are the keywords SciPy's implementations take."""
+    import inspect
+
+    import scipy.optimize._minimize as impl
+    import scipy.optimize._trustregion as trust
+
+    functions = {
+        "Nelder-Mead": impl._minimize_neldermead,
+        "Powell": impl._minimize_powell,
+        "CG": impl._minimize_cg,
+        "BFGS": impl._minimize_bfgs,
+        "Newton-CG": impl._minimize_newtoncg,
+        "L-BFGS-B": impl._minimize_lbfgsb,
+        "TNC": impl._minimize_tnc,
+        "COBYLA": impl._minimize_cobyla,
+        "COBYQA": impl._minimize_cobyqa,
+        "SLSQP": impl._minimize_slsqp,
+        "trust-constr": impl._minimize_trustregion_constr,
+    }
+    not_options = {
+        "fun",
+        "func",
+        "x0",
+        "args",
+        "jac",
+        "grad",
+        "hess",
+        "hessp",
+        "bounds",
+        "constraints",
+        "callback",
+        "unknown_options",
+        "trust_region_options",
+    }
+    trust_keywords = set(inspect.signature(trust._minimize_trust_region).parameters)
+    for name in extopt.method_names():
+        spec = METHODS[name.lower()]
+        if name in functions:
+            keywords = set(inspect.signature(functions[name]).parameters) - not_options
+            assert spec.options == keywords, name
+        else:
+            assert spec.options <= trust_keywords, name
