@@ -21,6 +21,7 @@ with `lam >= 0` where a lower side is active (an inequality `c >= 0`),
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -32,6 +33,7 @@ from ._errors import InputError, describe
 if TYPE_CHECKING:
     from ._evaluator import Evaluator
     from ._tree import Packer
+    from .backends import FlatFunctions
 
 
 def normalize_functions(value: Any, what: str) -> tuple[Callable[..., Any], ...]:
@@ -238,23 +240,6 @@ class ConstraintSet:
         self.lo_rows = np.flatnonzero(~eq & np.isfinite(self.lb))
         self.up_rows = np.flatnonzero(~eq & np.isfinite(self.ub))
 
-    # -- evaluation -----------------------------------------------------------------
-    def values(self, ev: Evaluator, x: np.ndarray) -> np.ndarray:
-        parts = [ev.constraints(x)] if self.m_backend else []
-        parts += [b.fun(x) for b in self.scipy_blocks]
-        return parts[0] if len(parts) == 1 else np.concatenate(parts)
-
-    def jac(self, ev: Evaluator, x: np.ndarray) -> np.ndarray:
-        from scipy.optimize import approx_fprime
-
-        parts = [ev.constraints_jac(x)] if self.m_backend else []
-        for b in self.scipy_blocks:
-            if b.jac is not None:
-                parts.append(b.jac(x))
-            else:
-                parts.append(np.atleast_2d(approx_fprime(x, b.fun)).reshape(b.size, x.size))
-        return parts[0] if len(parts) == 1 else np.vstack(parts)
-
     def violation(self, c: np.ndarray) -> float:
         if c.size == 0:
             return 0.0
@@ -268,21 +253,21 @@ class ConstraintSet:
         lb, ub = self.lb, self.ub
         dicts = []
         if eq.size:
-            con = {"type": "eq", "fun": lambda x: self.values(ev, x)[eq] - lb[eq]}
+            con = {"type": "eq", "fun": lambda x: ev.constraints(x)[eq] - lb[eq]}
             if with_jac:
-                con["jac"] = lambda x: self.jac(ev, x)[eq]
+                con["jac"] = lambda x: ev.constraints_jac(x)[eq]
             dicts.append(con)
         if lo.size or up.size:
 
             def ineq(x):
-                c = self.values(ev, x)
+                c = ev.constraints(x)
                 return np.concatenate([c[lo] - lb[lo], ub[up] - c[up]])
 
             con = {"type": "ineq", "fun": ineq}
             if with_jac:
 
                 def ineq_jac(x):
-                    J = self.jac(ev, x)
+                    J = ev.constraints_jac(x)
                     return np.vstack([J[lo], -J[up]])
 
                 con["jac"] = ineq_jac
@@ -412,3 +397,83 @@ def kkt(
         "complementarity": comp,
         "bound_multipliers": (z_lower, z_upper),
     }
+
+
+def with_scipy_blocks(functions: FlatFunctions, blocks: Sequence[ScipyBlock]) -> FlatFunctions:
+    """`functions` with the rows of the user's SciPy constraints after the
+    backend's, in every constraint piece (fused ones included), so that the
+    evaluator caches and counts them like the rest. A piece some block cannot
+    supply (a Jacobian or a Hessian) is left out: the evaluator then uses
+    finite differences for the Jacobian, and trust-constr a quasi-Newton
+    approximation of the constraint Hessian."""
+    if not blocks:
+        return functions
+    mb = sum(p.size for p in functions.constraint_packers)
+    own = mb > 0
+    offsets = np.cumsum([mb] + [b.size for b in blocks])
+    spans = [slice(o - b.size, o) for b, o in zip(blocks, offsets[1:], strict=True)]
+
+    def block_values(x):
+        return [b.fun(x) for b in blocks]
+
+    def block_jacs(x):
+        return [b.jac(x) for b in blocks]
+
+    def constraints(x):
+        parts = ([functions.constraints(x)] if own else []) + block_values(x)
+        return np.concatenate(parts)
+
+    def value_constraints(x):
+        if own:
+            f, c = functions.value_constraints(x)
+            return f, np.concatenate([c, *block_values(x)])
+        return functions.value(x), np.concatenate(block_values(x))
+
+    merged = dataclasses.replace(
+        functions,
+        constraints=constraints,
+        value_constraints=value_constraints,
+        constraints_jac=None,
+        everything=None,
+        constraints_hess=None,
+        constraints_hessp=None,
+    )
+    if all(b.jac is not None for b in blocks) and (not own or functions.constraints_jac):
+
+        def constraints_jac(x):
+            return np.vstack(([functions.constraints_jac(x)] if own else []) + block_jacs(x))
+
+        merged.constraints_jac = constraints_jac
+        if own and functions.everything is not None:
+
+            def everything(x):
+                f, g, c, J = functions.everything(x)
+                return (f, g, np.concatenate([c, *block_values(x)]), np.vstack([J, *block_jacs(x)]))
+
+            merged.everything = everything
+        elif not own and functions.value_and_grad is not None:
+
+            def everything(x):
+                f, g = functions.value_and_grad(x)
+                return f, g, np.concatenate(block_values(x)), np.vstack(block_jacs(x))
+
+            merged.everything = everything
+    if all(b.hess is not None for b in blocks) and (not own or functions.constraints_hess):
+
+        def constraints_hess(x, v):
+            n = x.size
+            H = functions.constraints_hess(x, v[:mb]) if own else np.zeros((n, n))
+            for b, span in zip(blocks, spans, strict=True):
+                M = b.hess(x, v[span])
+                H = H + (M.toarray() if hasattr(M, "toarray") else np.asarray(M @ np.eye(n)))
+            return H
+
+        def constraints_hessp(x, v, p):
+            out = functions.constraints_hessp(x, v[:mb], p) if own else np.zeros(x.size)
+            for b, span in zip(blocks, spans, strict=True):
+                out = out + np.ravel(b.hess(x, v[span]) @ p)
+            return out
+
+        merged.constraints_hess = constraints_hess
+        merged.constraints_hessp = constraints_hessp
+    return merged

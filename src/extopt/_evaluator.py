@@ -94,8 +94,28 @@ class Evaluation:
         return self._params
 
 
+class _Point:
+    """One evaluated point: the point, its key (its bytes) and the fields
+    computed there."""
+
+    __slots__ = ("fields", "key", "x")
+
+    def __init__(self, x: np.ndarray, key: bytes):
+        self.x = x
+        self.key = key
+        self.fields: dict[str, Any] = {}
+
+
 class Evaluator:
     """Cached, counted access to a problem's flat functions."""
+
+    #: How many recent points are remembered (besides the best one):
+    #: algorithms come back to points they saw before (a line search's start,
+    #: the final answer, COBYQA's interpolation set of 2n + 1 points). At most
+    #: KEEP_MAX, and within a memory budget for the points and their fields.
+    KEEP_MIN = 4
+    KEEP_MAX = 32
+    KEEP_BYTES = 128 * 2**20
 
     def __init__(
         self,
@@ -109,49 +129,81 @@ class Evaluator:
         self.counts = Counts()
         self.loss_callback = loss_callback
         self._unpack = unpack
-        plan = {}
-        for fld, name in _PLANS[fuse].items():
-            if getattr(functions, name) is None:
-                # The fused piece is unavailable (no autodiff, or derivatives from
-                # SciPy's finite differences): fall back to the single pieces.
-                name = {
-                    "f": "value",
-                    "g": "value_and_grad",
-                    "c": "constraints",
-                    "J": "constraints_jac",
-                }[fld]
-            plan[fld] = (getattr(functions, name), _PRODUCES[name])
-        self._plan = plan
-        self._key: bytes | None = None
-        self._x: np.ndarray | None = None
-        self._cache: dict[str, Any] = {}
-        self.best_x: np.ndarray | None = None
+        # The cheapest piece that produces each field alone ...
+        single = {
+            "f": (functions.value, _PRODUCES["value"]),
+            "g": (functions.grad, _PRODUCES["grad"])
+            if functions.grad
+            else (functions.value_and_grad, _PRODUCES["value_and_grad"]),
+            "c": (functions.constraints, _PRODUCES["constraints"]),
+            "J": (functions.constraints_jac, _PRODUCES["constraints_jac"])
+            if functions.constraints_jac
+            else (self._fd_constraints_jac, ("J",)),
+        }
+        self._single = single
+        self._value_and_grad = (
+            functions.value_and_grad
+        )  # ... and the fused piece asked first at a new point; unavailable fused
+        # pieces (no autodiff, or SciPy's finite differences) fall back to single ones.
+        self._plan = {
+            fld: (getattr(functions, name), _PRODUCES[name])
+            if getattr(functions, name) is not None
+            else single[fld]
+            for fld, name in _PLANS[fuse].items()
+        }
+        self._points: list[_Point] = []  # most recent first
+        self._keys: list[bytes] = []  # their keys, searched in C
+        n = 1 if x0 is None else x0.size
+        self._keep = max(self.KEEP_MIN, min(4 * n + 4, self.KEEP_MAX, self.KEEP_BYTES // (24 * n)))
+        self._best: _Point | None = None
         self.best_f = np.inf
-        self.last_x: np.ndarray | None = None
         if x0 is not None and functions.initial:
-            self._new_point(np.asarray(x0, dtype=np.float64), x0.tobytes())
-            if "value" in functions.initial:
-                self._store({"f": functions.initial["value"]})
+            point = self._point(np.asarray(x0, dtype=np.float64))
             if "constraints" in functions.initial:
-                self._cache["c"] = functions.initial["constraints"]
+                self._store(point, {"c": functions.initial["constraints"]})
+
+    @property
+    def best_x(self) -> np.ndarray | None:
+        """The point with the lowest loss value seen."""
+        return None if self._best is None else self._best.x
+
+    @property
+    def last_x(self) -> np.ndarray | None:
+        """The point evaluated last."""
+        return self._points[0].x if self._points else None
 
     # -- the cache ------------------------------------------------------------------
-    def _new_point(self, x: np.ndarray, key: bytes) -> None:
-        self._key = key
-        self._x = np.array(x, dtype=np.float64)
-        self._cache = {}
-        self.counts.points += 1
+    def _point(self, x: np.ndarray) -> _Point:
+        """The remembered point equal to `x`, made the most recent, or a new one."""
+        points, keys = self._points, self._keys
+        key = x.tobytes()
+        if keys and keys[0] == key:
+            return points[0]
+        if key in keys:
+            i = keys.index(key)
+            point = points.pop(i)
+            del keys[i]
+        elif self._best is not None and self._best.key == key:
+            point = self._best
+        else:
+            point = _Point(np.array(x, dtype=np.float64), key)
+            self.counts.points += 1
+        points.insert(0, point)
+        keys.insert(0, key)
+        if len(keys) > self._keep:
+            del points[self._keep :], keys[self._keep :]
+        return point
 
-    def _store(self, values: dict[str, Any]) -> None:
-        cache = self._cache
+    def _store(self, point: _Point, values: dict[str, Any]) -> None:
+        fields = point.fields
         counts = self.counts
         for name, value in values.items():
-            if name in cache:
+            if name in fields:
                 continue
-            cache[name] = value
+            fields[name] = value
             if name == "f":
                 counts.nfev += 1
-                self._saw_value(value)
+                self._saw_value(point, value)
             elif name == "g":
                 counts.njev += 1
             elif name == "c":
@@ -159,40 +211,90 @@ class Evaluator:
             else:
                 counts.ncjev += 1
 
-    def _saw_value(self, f: float) -> None:
-        x = self._x
-        self.last_x = x
+    def _saw_value(self, point: _Point, f: float) -> None:
         if f < self.best_f:
             self.best_f = f
-            self.best_x = x
+            self._best = point
         if self.loss_callback is not None:
-            self.loss_callback(Evaluation(x, f, self.counts.nfev, _unpack=self._unpack))
+            self.loss_callback(Evaluation(point.x, f, self.counts.nfev, _unpack=self._unpack))
 
     def _get(self, name: str, x: np.ndarray) -> Any:
-        key = x.tobytes()
-        if key != self._key:
-            self._new_point(x, key)
-        cache = self._cache
-        if name not in cache:
+        point = self._point(x)
+        fields = point.fields
+        if name not in fields:
             function, produces = self._plan[name]
-            if name == "g" and "f" in cache and self.functions.grad is not None:
-                # The value is known here already: compute the gradient alone.
-                function, produces = self.functions.grad, _PRODUCES["grad"]
+            if len(produces) > 1 and all(p in fields for p in produces if p != name):
+                # Everything else the fused call gives is known here already.
+                function, produces = self._single[name]
             self.counts.ncalls += 1
-            out = function(self._x)
+            out = function(point.x)
             if len(produces) == 1:
-                self._store({produces[0]: out})
+                self._store(point, {produces[0]: out})
             else:
-                self._store(dict(zip(produces, out, strict=True)))
-        return cache[name]
+                self._store(point, dict(zip(produces, out, strict=True)))
+        return fields[name]
 
     def cached(self, name: str, x: np.ndarray) -> Any | None:
         """The cached `name` ("f", "g", "c", "J") at `x`, or None (no evaluation)."""
-        if self._key is not None and x.tobytes() == self._key:
-            return self._cache.get(name)
+        key = np.asarray(x, dtype=np.float64).tobytes()
+        for point in [*self._points, *([self._best] if self._best else [])]:
+            if point.key == key:
+                return point.fields.get(name)
         return None
 
+    def _fd(self, name: str, x: np.ndarray) -> np.ndarray:
+        """Forward differences of field `name` ("f" or "c") around `x`, the base
+        value and the probes taken through the cache (so that a gradient and a
+        Jacobian by differences share their probes), for what a backend cannot
+        differentiate."""
+        base = np.atleast_1d(self._get(name, x))
+        x = np.array(x, dtype=np.float64)
+        steps = np.sqrt(np.finfo(np.float64).eps) * np.maximum(1.0, np.abs(x))
+        out = np.empty((base.size, x.size))
+        for i, h in enumerate(steps):
+            probe = x.copy()
+            probe[i] += h
+            out[:, i] = (np.atleast_1d(self._get(name, probe)) - base) / (probe[i] - x[i])
+        return out
+
+    def _fd_constraints_jac(self, x: np.ndarray) -> np.ndarray:
+        return self._fd("c", x)
+
+    def fd_grad(self, x: np.ndarray) -> np.ndarray:
+        """The gradient by forward differences (for reports after derivative-free runs)."""
+        return self._fd("f", x)[0]
+
     # -- what algorithms call -------------------------------------------------------
+    def fun_and_grad(self, x: np.ndarray, *_: Any) -> tuple[float, np.ndarray]:
+        """Value and gradient together, for SciPy's ``jac=True``: one framework
+        call per point. This is the whole bridge of the unconstrained and
+        bound-constrained gradient methods, so a new point takes a short path."""
+        key = x.tobytes()
+        keys = self._keys
+        if key in keys or self._value_and_grad is None:  # a point seen before
+            g = self._get("g", x)
+            return self._get("f", x), g
+        f, g = self._value_and_grad(x)
+        counts = self.counts
+        counts.ncalls += 1
+        counts.points += 1
+        counts.nfev += 1
+        counts.njev += 1
+        point = _Point(np.array(x, dtype=np.float64), key)
+        point.fields = {"f": f, "g": g}
+        keys.insert(0, key)
+        points = self._points
+        points.insert(0, point)
+        if len(keys) > self._keep:
+            keys.pop()
+            points.pop()
+        if f < self.best_f:
+            self.best_f = f
+            self._best = point
+        if self.loss_callback is not None:
+            self.loss_callback(Evaluation(point.x, f, counts.nfev, _unpack=self._unpack))
+        return f, g
+
     def fun(self, x: np.ndarray, *_: Any) -> float:
         if x.dtype.kind == "c":
             # A complex-step probe ("cs" finite differences): not a point of the run.

@@ -141,9 +141,10 @@ _TABLE = (
         "xtol", "gtol", "rescale", "disp", "maxfun", *_GRADIENT_FD)),
     _spec("COBYLA", bounds=True, eq=True, ineq=True, grad="none", constraints="dict", options=(
         "rhobeg", "tol", "maxiter", "disp", "catol", "f_target")),
-    # COBYQA calls its callback after every evaluation, not every iteration.
+    # COBYQA calls its callback after every evaluation, not every iteration, and
+    # asks for constraint values at many points without the loss: no fusion.
     _spec("COBYQA", bounds=True, eq=True, ineq=True, grad="none", constraints="object",
-          options=("disp", "maxfev", "maxiter", "f_target", "feasibility_tol",
+          fuse="value", options=("disp", "maxfev", "maxiter", "f_target", "feasibility_tol",
                    "initial_tr_radius", "final_tr_radius", "scale")),
     _spec("SLSQP", bounds=True, eq=True, ineq=True, constraints="dict", multipliers="slsqp",
           options=("maxiter", "ftol", "iprint", "disp", *_GRADIENT_FD)),

@@ -21,10 +21,12 @@ from ._constraints import (
     ScipyBlock,
     normalize_functions,
     normalize_scipy_constraints,
+    with_scipy_blocks,
 )
 from ._errors import InputError, describe
 from ._tree import Packer
 from .backends import Backend, FlatFunctions, Model, get_backend, infer_backend
+from .backends._base import first_call_checked
 
 FD_SCHEMES = ("2-point", "3-point", "cs")
 
@@ -95,6 +97,7 @@ class Problem:
             functions.grad = user_grad
             functions.everything = None
 
+        functions = with_scipy_blocks(functions, blocks)
         cset = None
         if eqs or ineqs or blocks:
             kinds = ["eq"] * len(eqs) + ["ineq"] * len(ineqs)
@@ -159,16 +162,20 @@ def _gradient_choice(jac: Any, fun: Callable[..., Any], args: tuple, packer: Pac
         def value_fun(params, *a):
             return pair(fun(params, *a))[0]
 
+        # fun's pair, its value checked on the first call
+        checked_fun = first_call_checked(lambda *a: pair(fun(*a)), select=lambda out: out[0])
+
         def user_vg(x):
-            value, grad = pair(fun(unpack(x), *args))
+            value, grad = checked_fun(unpack(x), *args)
             return float(value), flat_grad(grad)
 
         return "user", value_fun, user_vg, None
     if callable(jac):
+        checked_fun = first_call_checked(fun)
 
         def user_vg(x):
             params = unpack(x)
-            return float(fun(params, *args)), flat_grad(jac(params, *args))
+            return float(checked_fun(params, *args)), flat_grad(jac(params, *args))
 
         def user_grad(x):
             return flat_grad(jac(unpack(x), *args))

@@ -230,6 +230,10 @@ class ScipyMinimizer:
             value = getattr(plan, name)
             if value is not None:
                 kwargs[name] = exact[name] if value is EXACT else value
+        fun = ev.fun
+        if plan.jac is EXACT and plan.fuse == "value_and_grad":
+            # Value and gradient always together: one call, and SciPy memoizes the pair.
+            fun, kwargs["jac"] = ev.fun_and_grad, True
         if problem.bounds is not None:
             kwargs["bounds"] = Bounds(*problem.bounds)
         if problem.constraints is not None:
@@ -241,7 +245,7 @@ class ScipyMinimizer:
         start = time.perf_counter()
         with problem.backend.session():
             try:
-                raw = minimize(ev.fun, problem.x0.copy(), **kwargs)
+                raw = minimize(fun, problem.x0.copy(), **kwargs)
             except _Stop:
                 raw = None
             elapsed = time.perf_counter() - start
@@ -281,63 +285,43 @@ def _scipy_constraints(spec: MethodSpec, problem: Problem, ev: Evaluator, plan: 
     if spec.constraints == "dict":
         return cset.as_dicts(ev, with_jac=not spec.derivative_free)
     if spec.derivative_free:  # COBYQA
-        return [NonlinearConstraint(lambda x: cset.values(ev, x), cset.lb, cset.ub)]
+        return [NonlinearConstraint(ev.constraints, cset.lb, cset.ub)]
     # trust-constr: every row in one object, with the Lagrangian Hessian of the
     # constraints: sum_i v_i * Hessian(c_i).
     return [
         NonlinearConstraint(
-            lambda x: cset.values(ev, x),
+            ev.constraints,
             cset.lb,
             cset.ub,
-            jac=lambda x: cset.jac(ev, x),
+            jac=ev.constraints_jac,
             hess=_constraint_hess(problem, ev, plan),
         )
     ]
 
 
 def _constraint_hess(problem: Problem, ev: Evaluator, plan: _Plan) -> Any:
+    """The `hess` of trust-constr's constraint: exact (dense while small, a
+    Hessian-vector-product operator above), or what `plan` asks for."""
     from scipy.optimize import BFGS
     from scipy.sparse.linalg import LinearOperator
 
-    cset = problem.constraints
     kind = plan.constraint_hess
     if isinstance(kind, type):
         return kind()
     if isinstance(kind, str) and kind != EXACT:
         return kind
-    blocks = cset.scipy_blocks
-    if kind != EXACT or any(b.hess is None for b in blocks):
+    if kind != EXACT or problem.functions.constraints_hess is None:
         return BFGS()
-    n, mb = problem.n, cset.m_backend
-    offsets = np.cumsum([mb] + [b.size for b in blocks])
-
-    def scipy_part(x, v):
-        mats = [b.hess(x, v[o - b.size : o]) for b, o in zip(blocks, offsets[1:], strict=True)]
-        return mats
-
+    n = problem.n
     if n <= DENSE_HESSIAN_MAX:
-
-        def hess(x, v):
-            H = ev.constraints_hess(x, v[:mb]) if mb else np.zeros((n, n))
-            for M in scipy_part(x, v):
-                H = H + (M.toarray() if hasattr(M, "toarray") else np.asarray(M @ np.eye(n)))
-            return H
-
-        return hess
+        return ev.constraints_hess
 
     def hess_op(x, v):
         x = np.array(x, dtype=np.float64)
         v = np.array(v, dtype=np.float64)
-        extra = scipy_part(x, v)
-
-        def matvec(p):
-            p = np.ravel(p)
-            out = ev.constraints_hessp(x, v[:mb], p) if mb else np.zeros(n)
-            for M in extra:
-                out = out + np.ravel(M @ p)
-            return out
-
-        return LinearOperator((n, n), matvec=matvec, dtype=np.float64)
+        return LinearOperator(
+            (n, n), matvec=lambda p: ev.constraints_hessp(x, v, np.ravel(p)), dtype=np.float64
+        )
 
     return hess_op
 
@@ -407,14 +391,14 @@ def _finish(
         elif raw is not None and spec.grad != "none" and "jac" in raw:
             g = np.asarray(raw["jac"], dtype=np.float64)
         elif plan.gradient_at_end:
-            g = ev.grad(x) if problem.has_gradient else _fd_grad(ev, x)
+            g = ev.grad(x) if problem.has_gradient else ev.fd_grad(x)
 
     cset = problem.constraints
     c = J = lam = None
     if cset is not None:
-        c = cset.values(ev, x)
+        c = ev.constraints(x)
         if g is not None:
-            J = cset.jac(ev, x)
+            J = ev.constraints_jac(x)
             lam = _multipliers(spec, raw, cset, g, c, J, x, problem.bounds)
     bound_mult = None
     if (
@@ -495,12 +479,6 @@ def _finish(
             key = RENAMED.get(key, key)
             res.setdefault(key, value)
     return res
-
-
-def _fd_grad(ev: Evaluator, x: np.ndarray) -> np.ndarray:
-    from scipy.optimize import approx_fprime
-
-    return np.asarray(approx_fprime(x, ev.fun), dtype=np.float64)
 
 
 def _multipliers(spec: MethodSpec, raw: Any, cset, g, c, J, x, bounds) -> np.ndarray:

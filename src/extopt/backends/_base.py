@@ -233,3 +233,23 @@ def check_scalar_output(value: Any, what: str) -> None:
             f"{what} must return a real scalar; it returned {describe(value)}. "
             "Sum or reduce the output, or pass vector-valued conditions as constraints."
         )
+
+
+def first_call_checked(
+    fun: Callable[..., Any], what: str = "fun", select: Callable[[Any], Any] | None = None
+) -> Callable[..., Any]:
+    """`fun` whose first output (or `select(output)`) is checked to be a real
+    scalar, on the first call that happens anyway (never an extra call)."""
+    checked = False
+
+    def call(*args: Any) -> Any:
+        nonlocal checked
+        out = fun(*args)
+        if not checked:
+            value = out if select is None else select(out)
+            if not np.iscomplexobj(value):
+                check_scalar_output(value, what)
+            checked = True
+        return out
+
+    return call

@@ -3,7 +3,7 @@
 The loss and the constraints are called eagerly with NumPy leaves (in each
 leaf's dtype). There is no gradient here: the SciPy driver asks SciPy for
 finite differences of the loss (and says so once, with the cost), and the
-constraint Jacobians are forward differences computed here. Users who have
+evaluator takes forward differences of the constraints. Users who have
 derivatives pass them as `jac=` / `hess=` callables, or as SciPy constraint
 objects with a `jac`.
 """
@@ -11,11 +11,10 @@ objects with a `jac`.
 from __future__ import annotations
 
 import numpy as np
-from scipy.optimize import approx_fprime
 
 from .._errors import InputError
 from .._tree import Packer
-from ._base import Backend, FlatFunctions, Model, check_scalar_output
+from ._base import Backend, FlatFunctions, Model, first_call_checked
 
 
 class NumpyBackend(Backend):
@@ -31,8 +30,7 @@ class NumpyBackend(Backend):
         unpack = packer.unpack
         x0 = model.x0_flat
 
-        f0 = fun(unpack(x0), *args)
-        check_scalar_output(f0, "fun")
+        fun = first_call_checked(fun)  # checked on the first evaluation, not an extra one
 
         def value(x: np.ndarray) -> float:
             out = fun(unpack(x), *args)
@@ -40,7 +38,7 @@ class NumpyBackend(Backend):
 
         constraint_funs = model.constraint_funs
         if not constraint_funs:
-            return FlatFunctions(value=value, initial={"value": float(f0)}, exact=False)
+            return FlatFunctions(value=value, exact=False)
 
         packers: list[Packer] = []
         c0 = []
@@ -62,20 +60,15 @@ class NumpyBackend(Backend):
             params = unpack(x)
             return np.concatenate([pack(cfun(params, *args)) for cfun, pack in calls])
 
-        def constraints_jac(x: np.ndarray) -> np.ndarray:
-            jac = approx_fprime(x, constraints)
-            return np.atleast_2d(jac).reshape(-1, x.size)
-
         def value_constraints(x: np.ndarray) -> tuple[float, np.ndarray]:
             return value(x), constraints(x)
 
         return FlatFunctions(
             value=value,
             constraints=constraints,
-            constraints_jac=constraints_jac,
             value_constraints=value_constraints,
             constraint_packers=tuple(packers),
-            initial={"value": float(f0), "constraints": np.concatenate(c0)},
+            initial={"constraints": np.concatenate(c0)},
             exact=False,
         )
 
