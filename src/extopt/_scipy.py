@@ -18,11 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from ._constraints import kkt
 from ._errors import ExtoptWarning, InputError, MethodError, describe
 from ._evaluator import Evaluation, Evaluator
 from ._methods import DENSE_HESSIAN_MAX, MethodSpec, able, check_options, get_method
 from ._problem import FD_SCHEMES, Problem
+from ._report import report
 from ._result import RENAMED, FitResult
 
 #: Marks a derivative the evaluator supplies exactly (from the backend or the user).
@@ -375,85 +375,41 @@ def _finish(
     elapsed: float,
 ) -> FitResult:
     """The `FitResult` of a finished (or stopped) run."""
-    packer = problem.packer
     x = state.x if state.stopped else np.array(raw.x, dtype=np.float64).ravel()
-    f = ev.cached("f", x)
-    if f is None:
-        f = ev.fun(x)
-    # The gradient at the answer: from the cache or the backend; SciPy's own
-    # finite-difference estimate when that is all there is.
-    g = ev.cached("g", x)
-    if g is None:
-        if not spec.derivative_free and problem.has_gradient:
-            g = ev.grad(x)
-        elif raw is not None and "grad" in raw:
+    # What SciPy knows at x: its gradient estimate when it used finite
+    # differences, its multipliers (SLSQP, trust-constr; bounds last there).
+    g = lam = bound_mult = None
+    if raw is not None and not problem.has_gradient:
+        if "grad" in raw:
             g = np.asarray(raw["grad"], dtype=np.float64)
-        elif raw is not None and spec.grad != "none" and "jac" in raw:
+        elif spec.grad != "none" and "jac" in raw:
             g = np.asarray(raw["jac"], dtype=np.float64)
-        elif plan.gradient_at_end:
-            g = ev.grad(x) if problem.has_gradient else ev.fd_grad(x)
-
     cset = problem.constraints
-    c = J = lam = None
-    if cset is not None:
-        c = ev.constraints(x)
-        if g is not None:
-            J = ev.constraints_jac(x)
-            lam = _multipliers(spec, raw, cset, g, c, J, x, problem.bounds)
-    bound_mult = None
-    if (
-        raw is not None
-        and spec.multipliers == "trust-constr"
-        and problem.bounds is not None
-        and "v" in raw
-    ):
-        # trust-constr puts the bounds last, as one more constraint: v = -(z_lower - z_upper).
+    if raw is not None and cset is not None:
+        lam = _multipliers(spec, raw, cset)
+    if raw is not None and spec.multipliers == "trust-constr" and problem.bounds is not None:
         bound_mult = -np.asarray(raw["v"][-1], dtype=np.float64)
-    violation = 0.0
-    if problem.bounds is not None:
-        lower, upper = problem.bounds
-        violation = float(np.max(np.maximum(np.maximum(lower - x, x - upper), 0.0)))
-    if cset is not None:
-        violation = max(violation, cset.violation(c))
-
-    res = FitResult()
-    res["x"] = packer.unpack(x)
-    res["fun"] = float(f)
-    res["jac"] = packer.unpack(g) if g is not None else None
     if state.stopped:
-        res["success"] = False
-        res["status"] = raw["status"] if raw is not None and spec.key == "trust-constr" else 99
-        res["message"] = f"stopped by the callback at iteration {state.nit}"
+        success, message = False, f"stopped by the callback at iteration {state.nit}"
+        status = raw["status"] if raw is not None and spec.key == "trust-constr" else 99
     else:
-        res["success"] = bool(raw.get("success", False))
-        res["status"] = raw.get("status")
-        res["message"] = str(raw.get("message", ""))
-    counts = ev.counts
-    res["nit"] = int(raw["nit"]) if raw is not None and "nit" in raw else state.nit
-    res["nfev"] = counts.nfev
-    res["njev"] = counts.njev
-    res["nhev"] = counts.nhev
-    if g is not None:
-        measures = kkt(g, J, lam, c, cset, x, problem.bounds, bound_mult)
-        res["optimality"] = measures["stationarity"]
-        res["kkt"] = {k: measures[k] for k in ("stationarity", "dual", "complementarity")}
-        z_lower, z_upper = measures["bound_multipliers"]
-        res["bound_multipliers"] = (
-            (packer.unpack(z_lower), packer.unpack(z_upper)) if problem.bounds is not None else None
-        )
-    else:
-        res["optimality"] = None
-        res["kkt"] = None
-        res["bound_multipliers"] = None
-    res["multipliers"] = cset.split(lam) if lam is not None else None
-    res["constr"] = cset.split(c) if c is not None else None
-    res["constr_violation"] = violation
-    res["method"] = spec.name
-    res["backend"] = problem.backend.name
-    res["execution_time"] = elapsed
-    res["counts"] = counts.as_dict()
-    res["x_flat"] = x
-    res["jac_flat"] = g
+        success = bool(raw.get("success", False))
+        status, message = raw.get("status"), str(raw.get("message", ""))
+    res = report(
+        problem,
+        ev,
+        x,
+        method=spec.name,
+        success=success,
+        status=status,
+        message=message,
+        nit=int(raw["nit"]) if raw is not None and "nit" in raw else state.nit,
+        elapsed=elapsed,
+        gradient=not spec.derivative_free or plan.gradient_at_end,
+        g=g,
+        lam=lam,
+        bound_mult=bound_mult,
+    )
     res["scipy_result"] = raw
     if raw is not None:
         for key, value in raw.items():
@@ -476,17 +432,17 @@ def _finish(
                 if spec.key == "trust-constr":
                     res["constr_jac"] = value
                 continue
-            key = RENAMED.get(key, key)
-            res.setdefault(key, value)
+            res.setdefault(RENAMED.get(key, key), value)
     return res
 
 
-def _multipliers(spec: MethodSpec, raw: Any, cset, g, c, J, x, bounds) -> np.ndarray:
-    """Per-row multipliers in extopt's convention (grad f = J^T lam + ...)."""
-    if raw is not None and spec.multipliers == "slsqp" and "multipliers" in raw:
+def _multipliers(spec: MethodSpec, raw: Any, cset) -> np.ndarray | None:
+    """SciPy's constraint multipliers per row in extopt's convention
+    (grad f = J^T lam + ...), or None when the method reports none."""
+    if spec.multipliers == "slsqp" and "multipliers" in raw:
         mult = np.asarray(raw["multipliers"], dtype=np.float64)
         if mult.size == cset.eq_rows.size + cset.lo_rows.size + cset.up_rows.size:
             return cset.rows_from_dict_multipliers(mult)
-    if raw is not None and spec.multipliers == "trust-constr" and "v" in raw:
+    if spec.multipliers == "trust-constr" and "v" in raw:
         return -np.asarray(raw["v"][0], dtype=np.float64)
-    return cset.estimate_multipliers(g, c, J, x, bounds)
+    return None

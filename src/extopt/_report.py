@@ -1,0 +1,104 @@
+"""From a finished run to a `FitResult`, the same way for every algorithm.
+
+Whatever ran (a SciPy method, a user's `ExternalOptimizerInterface` subclass,
+later Minuit, NLopt or Ipopt), the answer is a flat point; `report` evaluates
+what is not known yet at that point (from the evaluator's cache when it can),
+computes the KKT measures and the multipliers in extopt's convention
+(estimating them when the algorithm reports none), and unpacks everything into
+the user's structures.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._constraints import kkt
+from ._evaluator import Evaluator
+from ._problem import Problem
+from ._result import FitResult
+
+
+def report(
+    problem: Problem,
+    ev: Evaluator,
+    x: np.ndarray,
+    *,
+    method: str,
+    success: bool | None,
+    status: Any,
+    message: str,
+    nit: int | None,
+    elapsed: float,
+    gradient: bool = True,
+    g: np.ndarray | None = None,
+    lam: np.ndarray | None = None,
+    bound_mult: np.ndarray | None = None,
+) -> FitResult:
+    """The `FitResult` at the flat answer `x`.
+
+    `gradient`: whether the gradient may be computed at `x` when it is not
+    known (False after a derivative-free run without constraints). `g`: the
+    gradient if the algorithm reported one. `lam`: per-row constraint
+    multipliers in extopt's convention, if the algorithm reported them;
+    `bound_mult`: its bound multipliers (positive where a lower bound pushes).
+    """
+    packer = problem.packer
+    x = np.array(x, dtype=np.float64).ravel()
+    f = ev.cached("f", x)
+    if f is None:
+        f = ev.fun(x)
+    cached_g = ev.cached("g", x)
+    if cached_g is not None:
+        g = cached_g
+    elif g is None and gradient:
+        g = ev.grad(x) if problem.has_gradient else ev.fd_grad(x)
+
+    cset = problem.constraints
+    c = J = None
+    if cset is not None:
+        c = ev.constraints(x)
+        if g is not None:
+            J = ev.constraints_jac(x)
+            if lam is None:
+                lam = cset.estimate_multipliers(g, c, J, x, problem.bounds)
+    violation = 0.0
+    if problem.bounds is not None:
+        lower, upper = problem.bounds
+        violation = float(np.max(np.maximum(np.maximum(lower - x, x - upper), 0.0)))
+    if cset is not None:
+        violation = max(violation, cset.violation(c))
+
+    res = FitResult()
+    res["x"] = packer.unpack(x)
+    res["fun"] = float(f)
+    res["jac"] = packer.unpack(g) if g is not None else None
+    res["success"] = success
+    res["status"] = status
+    res["message"] = message
+    counts = ev.counts
+    res["nit"] = nit
+    res["nfev"] = counts.nfev
+    res["njev"] = counts.njev
+    res["nhev"] = counts.nhev
+    res["optimality"] = res["kkt"] = res["bound_multipliers"] = None
+    if g is not None:
+        measures = kkt(
+            g, J, lam if cset is not None else None, c, cset, x, problem.bounds, bound_mult
+        )
+        res["optimality"] = measures["stationarity"]
+        res["kkt"] = {k: measures[k] for k in ("stationarity", "dual", "complementarity")}
+        if problem.bounds is not None:
+            z_lower, z_upper = measures["bound_multipliers"]
+            res["bound_multipliers"] = (packer.unpack(z_lower), packer.unpack(z_upper))
+    res["multipliers"] = cset.split(lam) if cset is not None and lam is not None else None
+    res["constr"] = cset.split(c) if c is not None else None
+    res["constr_violation"] = violation
+    res["method"] = method
+    res["backend"] = problem.backend.name
+    res["execution_time"] = elapsed
+    res["counts"] = counts.as_dict()
+    res["x_flat"] = x
+    res["jac_flat"] = g
+    return res
