@@ -11,12 +11,13 @@ import importlib
 from typing import Any
 
 from .._errors import BackendError, InputError, describe
-from ._base import Backend, FlatFunctions, Model
+from ._base import Backend, FlatFunctions, Model, VariableModel
 
 __all__ = [
     "Backend",
     "FlatFunctions",
     "Model",
+    "VariableModel",
     "available_backends",
     "get_backend",
     "infer_backend",
@@ -26,6 +27,8 @@ __all__ = [
 _REGISTRY: dict[str, tuple[str, str, str | None]] = {
     "numpy": ("extopt.backends.numpy", "NumpyBackend", None),
     "jax": ("extopt.backends.jax", "JaxBackend", "jax"),
+    "torch": ("extopt.backends.torch", "TorchBackend", "torch"),
+    "tensorflow": ("extopt.backends.tensorflow", "TensorflowBackend", "tensorflow"),
 }
 
 

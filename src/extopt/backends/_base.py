@@ -24,7 +24,7 @@ from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
-from .._errors import InputError, describe
+from .._errors import BackendError, InputError, describe
 from .._tree import LeafSpec, Packer
 
 Array = np.ndarray
@@ -45,6 +45,28 @@ class Model:
     @property
     def constraint_funs(self) -> tuple[tuple[str, int, Callable[..., Any]], ...]:
         """(kind, index, function) of every constraint, equalities first."""
+        return tuple(("eq", i, c) for i, c in enumerate(self.equalities)) + tuple(
+            ("ineq", i, c) for i, c in enumerate(self.inequalities)
+        )
+
+
+@dataclass
+class VariableModel:
+    """What a backend compiles for stateful variables (the seed's interface):
+    a loss that reads `variables` (a zero-argument callable, or a graph tensor
+    in TensorFlow 1), constraints likewise, and the packing of the variables."""
+
+    loss: Any
+    variables: tuple
+    packer: Packer
+    x0_flat: np.ndarray
+    equalities: tuple = ()
+    inequalities: tuple = ()
+    #: framework specifics (TensorFlow 1: session, feed_dict, fetches, run options)
+    options: dict = field(default_factory=dict)
+
+    @property
+    def constraint_funs(self) -> tuple[tuple[str, int, Any], ...]:
         return tuple(("eq", i, c) for i, c in enumerate(self.equalities)) + tuple(
             ("ineq", i, c) for i, c in enumerate(self.inequalities)
         )
@@ -180,6 +202,19 @@ class Backend(ABC):
         """The flat vector as the user's tree with this backend's leaves, for
         calling the user's Python functions eagerly (user-supplied derivatives)."""
         return packer.unpack(x)
+
+    # -- stateful variables (the seed's ScipyOptimizerInterface) ---------------------
+    def read_variables(self, variables: Sequence[Any]) -> list[np.ndarray]:
+        """Copies of the variables' current values."""
+        raise BackendError(f"the {self.name} backend has no stateful variables.")
+
+    def write_variables(self, variables: Sequence[Any], arrays: Sequence[np.ndarray]) -> None:
+        """Assign `arrays` to the variables, in place."""
+        raise BackendError(f"the {self.name} backend has no stateful variables.")
+
+    def compile_variables(self, model: VariableModel) -> FlatFunctions:
+        """The flat functions of a loss that reads stateful variables."""
+        raise BackendError(f"the {self.name} backend has no stateful variables.")
 
     @abstractmethod
     def compile(self, model: Model) -> FlatFunctions:

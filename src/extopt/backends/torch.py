@@ -1,0 +1,374 @@
+"""The PyTorch backend: exact derivatives with `torch.autograd`.
+
+Two ways in, one engine:
+
+- functional (`extopt.minimize` with tensors in `x0`): the flat float64 vector
+  becomes one tensor that requires grad, cut into the leaves' shapes, dtypes
+  and devices; the user's `fun(params, *args)` runs on those pieces;
+- stateful (`extopt.torch.ScipyOptimizerInterface`): the flat vector is copied
+  into the user's tensors in place, and a zero-argument loss reads them.
+
+Either way an evaluation is one forward pass and one `torch.autograd.grad`
+call (value and gradient together); Hessian-vector products are double
+backward (reverse over reverse: it measured faster here than `torch.func`'s
+forward over reverse, and it also works for the stateful path); Hessians and
+Jacobians are batched backward passes (`is_grads_batched`), with a row-by-row
+fallback for operations that cannot be batched. No graph outlives an
+evaluation, and the tensors' `.grad` fields are never touched.
+
+Each leaf is evaluated in its own dtype and on its own device; results come
+back on that device and in that dtype. `TorchBackend(compile=True)` runs the
+loss through `torch.compile` (seconds of compilation on the first call: worth
+it for long runs of a heavy loss, not for small problems).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .._errors import BackendError, InputError
+from .._tree import LeafSpec, Packer
+from ._base import (
+    Backend,
+    FlatFunctions,
+    LeafInfo,
+    Model,
+    VariableModel,
+    first_call_checked,
+)
+
+try:
+    import torch
+except ImportError as exc:  # pragma: no cover - exercised without torch installed
+    raise BackendError(
+        "the 'torch' backend needs PyTorch: install it with `pip install torch`, then "
+        "`pip install extopt[torch]`."
+    ) from exc
+
+_NUMPY_OF = {
+    torch.float64: np.dtype(np.float64),
+    torch.float32: np.dtype(np.float32),
+    torch.float16: np.dtype(np.float16),
+    torch.bfloat16: np.dtype(np.float32),  # NumPy has no bfloat16: evaluated in float32
+}
+
+
+def _torch_dtype(dtype: np.dtype) -> torch.dtype:
+    return {
+        np.dtype(np.float64): torch.float64,
+        np.dtype(np.float32): torch.float32,
+        np.dtype(np.float16): torch.float16,
+    }[np.dtype(dtype)]
+
+
+class TorchBackend(Backend):
+    """PyTorch tensors (and NumPy arrays and Python numbers) as parameter leaves."""
+
+    name = "torch"
+    autodiff = True
+
+    def __init__(self, compile: bool = False):
+        if not isinstance(compile, bool):
+            raise InputError(f"compile must be True or False; got {compile!r}.")
+        self.compile_loss = compile
+
+    @classmethod
+    def owns(cls, leaf: Any) -> bool:
+        torch_mod = sys.modules.get("torch")
+        return torch_mod is not None and isinstance(leaf, torch_mod.Tensor)
+
+    # -- leaves ---------------------------------------------------------------------
+    def leaf_spec(self, leaf, what):
+        if isinstance(leaf, torch.Tensor):
+            if leaf.is_complex():
+                raise InputError(
+                    f"{what} has complex dtype {leaf.dtype}; extopt optimizes real parameters: "
+                    "pass the real and imaginary parts as separate real leaves."
+                )
+            if leaf.dtype == torch.bool:
+                raise InputError(f"{what} has dtype torch.bool; parameters must be real numbers.")
+            if leaf.is_floating_point():
+                dtype = _NUMPY_OF.get(leaf.dtype, np.dtype(np.float64))
+                if dtype == np.float16:
+                    dtype = np.dtype(np.float32)
+                return LeafInfo("torch", tuple(leaf.shape), dtype, dtype, (leaf.device, leaf.dtype))
+            # integer tensors are optimized as float64 tensors on their device
+            return LeafInfo(
+                "torch",
+                tuple(leaf.shape),
+                np.dtype(np.float64),
+                np.dtype(np.float64),
+                (leaf.device, torch.float64),
+            )
+        return super().leaf_spec(leaf, what)
+
+    def accepted_leaves(self) -> str:
+        return "PyTorch tensors, NumPy arrays and Python numbers"
+
+    def to_numpy(self, leaf):
+        if isinstance(leaf, torch.Tensor):
+            leaf = leaf.detach()
+            if leaf.dtype == torch.bfloat16:
+                leaf = leaf.float()
+            return leaf.cpu().numpy()
+        return np.asarray(leaf)
+
+    def from_numpy(self, array: np.ndarray, spec: LeafSpec):
+        if spec.kind == "torch":
+            device, dtype = spec.meta
+            return torch.as_tensor(np.asarray(array), device=device).to(dtype)
+        return super().from_numpy(array, spec)
+
+    # -- stateful variables ---------------------------------------------------------
+    def read_variables(self, variables: Sequence[Any]) -> list[np.ndarray]:
+        return [self.to_numpy(v).copy() for v in variables]
+
+    def write_variables(self, variables: Sequence[Any], arrays: Sequence[np.ndarray]) -> None:
+        with torch.no_grad():
+            for var, array in zip(variables, arrays, strict=True):
+                var.copy_(
+                    torch.as_tensor(
+                        np.asarray(array).reshape(tuple(var.shape)), device=var.device
+                    ).to(var.dtype)
+                )
+
+    # -- compiling ------------------------------------------------------------------
+    def compile(self, model: Model) -> FlatFunctions:
+        packer = model.packer
+        specs = packer.leaves
+        treedef = packer.treedef
+        fun = torch.compile(model.fun) if self.compile_loss else model.fun
+        args = model.args
+        device = specs[0].meta[0] if specs[0].kind == "torch" else torch.device("cpu")
+
+        def sources(x: np.ndarray) -> list:
+            xt = torch.as_tensor(x, dtype=torch.float64, device=device).requires_grad_(True)
+            return [xt]
+
+        def params_of(srcs: list) -> Any:
+            xt = srcs[0]
+            leaves = []
+            for s in specs:
+                piece = xt[s.offset : s.stop].reshape(s.shape)
+                if s.kind == "torch":
+                    piece = piece.to(device=s.meta[0], dtype=_torch_dtype(s.dtype))
+                else:
+                    piece = piece.to(dtype=_torch_dtype(s.dtype))
+                leaves.append(piece)
+            return self.unflatten(treedef, leaves)
+
+        def loss(srcs: list):
+            return fun(params_of(srcs), *args)
+
+        constraint_fns = [
+            (lambda srcs, c=c: c(params_of(srcs), *args)) for _, _, c in model.constraint_funs
+        ]
+        return _Engine(self, packer.size, sources, loss, constraint_fns, "fun").functions(model)
+
+    def compile_variables(self, model: VariableModel) -> FlatFunctions:
+        variables = list(model.variables)
+        specs = model.packer.leaves
+
+        def sources(x: np.ndarray) -> list:
+            with torch.no_grad():
+                for var, s in zip(variables, specs, strict=True):
+                    piece = torch.as_tensor(x[s.offset : s.stop], device=var.device)
+                    var.copy_(piece.reshape(tuple(var.shape)).to(var.dtype))
+            return variables
+
+        loss_fn = torch.compile(model.loss) if self.compile_loss else model.loss
+
+        def loss(srcs: list):
+            return loss_fn()
+
+        constraint_fns = [(lambda srcs, c=c: c()) for _, _, c in model.constraint_funs]
+        return _Engine(
+            self, model.packer.size, sources, loss, constraint_fns, "the loss"
+        ).functions(model)
+
+
+class _Engine:
+    """Value, gradient, Hessian-vector products, Hessians, constraint values,
+    Jacobians and Lagrangian Hessians from three functions:
+
+    - `sources(x)`: the tensors to differentiate with respect to, holding x;
+    - `loss(sources)`: the scalar loss;
+    - `constraint_fns[i](sources)`: each constraint's output (any tree).
+    """
+
+    def __init__(
+        self,
+        backend: TorchBackend,
+        n: int,
+        sources: Callable,
+        loss: Callable,
+        constraint_fns: list[Callable],
+        what: str,
+    ):
+        self.backend = backend
+        self.n = n
+        self.sources = sources
+        # the loss's output is checked on its first evaluation, not on an extra one
+        self.loss = first_call_checked(loss, what, select=_shape_probe)
+        self.constraint_fns = constraint_fns
+
+    # -- helpers --------------------------------------------------------------------
+    @staticmethod
+    def _flat(tensors: Sequence) -> np.ndarray:
+        parts = [t.detach().reshape(-1).to(torch.float64).cpu() for t in tensors]
+        if len(parts) == 1:
+            return parts[0].numpy()
+        return torch.cat(parts).numpy()
+
+    def _split(self, srcs: list, flat: np.ndarray) -> list:
+        """A flat float64 vector as tensors shaped like the sources."""
+        out, start = [], 0
+        for src in srcs:
+            stop = start + src.numel()
+            out.append(
+                torch.as_tensor(flat[start:stop], device=src.device)
+                .reshape(src.shape)
+                .to(src.dtype)
+            )
+            start = stop
+        return out
+
+    def _constraint_vector(self, srcs: list):
+        parts = []
+        for fn in self.constraint_fns:
+            out = fn(srcs)
+            for leaf in self.backend.flatten(out)[0]:
+                leaf = torch.as_tensor(leaf)
+                parts.append(leaf.reshape(-1).to(torch.float64))
+        return torch.cat(parts)
+
+    def _grad(self, output, srcs: list, **kwargs) -> tuple:
+        return torch.autograd.grad(output, srcs, materialize_grads=True, **kwargs)
+
+    def _jacobian(self, vector, srcs: list) -> np.ndarray:
+        """d vector / d sources as an (m, n) float64 array (batched backward)."""
+        m = vector.shape[0]
+        if not vector.requires_grad:  # constant: e.g. the gradient of a linear function
+            return np.zeros((m, self.n))
+        eye = torch.eye(m, dtype=vector.dtype, device=vector.device)
+        try:
+            rows = self._grad(
+                vector, srcs, grad_outputs=eye, is_grads_batched=True, retain_graph=True
+            )
+            parts = [r.reshape(m, -1).to(torch.float64).cpu() for r in rows]
+            return torch.cat(parts, dim=1).numpy()
+        except RuntimeError:  # an operation without a batching rule: one row at a time
+            out = np.empty((m, self.n))
+            for i in range(m):
+                out[i] = self._flat(self._grad(vector[i], srcs, retain_graph=True))
+            return out
+
+    # -- the pieces -----------------------------------------------------------------
+    def value(self, x: np.ndarray) -> float:
+        with torch.no_grad():
+            return float(self.loss(self.sources(x)))
+
+    def value_and_grad(self, x: np.ndarray) -> tuple[float, np.ndarray]:
+        srcs = self.sources(x)
+        loss = self.loss(srcs)
+        grads = self._grad(loss, srcs)
+        return float(loss.detach()), self._flat(grads)
+
+    def grad(self, x: np.ndarray) -> np.ndarray:
+        return self.value_and_grad(x)[1]
+
+    def _second(self, grads: tuple, srcs: list, p: np.ndarray) -> np.ndarray:
+        """d(grads . p)/d sources: a Hessian-vector product by double backward."""
+        if not any(g.requires_grad for g in grads):  # a linear function: zero
+            return np.zeros(self.n)
+        return self._flat(self._grad(grads, srcs, grad_outputs=self._split(srcs, p)))
+
+    def hessp(self, x: np.ndarray, p: np.ndarray) -> np.ndarray:
+        srcs = self.sources(x)
+        return self._second(self._grad(self.loss(srcs), srcs, create_graph=True), srcs, p)
+
+    def hess(self, x: np.ndarray) -> np.ndarray:
+        srcs = self.sources(x)
+        grads = self._grad(self.loss(srcs), srcs, create_graph=True)
+        flat = torch.cat([g.reshape(-1) for g in grads]).to(torch.float64)
+        return self._jacobian(flat, srcs)
+
+    def constraints(self, x: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            return self._constraint_vector(self.sources(x)).cpu().numpy()
+
+    def constraints_jac(self, x: np.ndarray) -> np.ndarray:
+        srcs = self.sources(x)
+        return self._jacobian(self._constraint_vector(srcs), srcs)
+
+    def value_constraints(self, x: np.ndarray) -> tuple[float, np.ndarray]:
+        with torch.no_grad():
+            srcs = self.sources(x)
+            return float(self.loss(srcs)), self._constraint_vector(srcs).cpu().numpy()
+
+    def everything(self, x: np.ndarray):
+        srcs = self.sources(x)
+        loss = self.loss(srcs)
+        c = self._constraint_vector(srcs)
+        grads = self._grad(loss, srcs, retain_graph=True)
+        J = self._jacobian(c, srcs)
+        return float(loss.detach()), self._flat(grads), c.detach().cpu().numpy(), J
+
+    def _lagrangian_grads(self, x: np.ndarray, v: np.ndarray):
+        srcs = self.sources(x)
+        c = self._constraint_vector(srcs)
+        vt = torch.as_tensor(v, dtype=torch.float64, device=c.device)
+        return srcs, self._grad(torch.dot(vt, c), srcs, create_graph=True)
+
+    def constraints_hessp(self, x: np.ndarray, v: np.ndarray, p: np.ndarray) -> np.ndarray:
+        srcs, grads = self._lagrangian_grads(x, v)
+        return self._second(grads, srcs, p)
+
+    def constraints_hess(self, x: np.ndarray, v: np.ndarray) -> np.ndarray:
+        srcs, grads = self._lagrangian_grads(x, v)
+        flat = torch.cat([g.reshape(-1) for g in grads]).to(torch.float64)
+        return self._jacobian(flat, srcs)
+
+    # -- assembling -----------------------------------------------------------------
+    def functions(self, model: Model | VariableModel) -> FlatFunctions:
+        x0 = model.x0_flat
+        packers = []
+        c0 = []
+        for (kind, index, _), fn in zip(model.constraint_funs, self.constraint_fns, strict=True):
+            what = f"the output of {'equalities' if kind == 'eq' else 'inequalities'}[{index}]"
+            with torch.no_grad():
+                value = fn(self.sources(x0))
+            out_packer, flat = Packer.from_tree(self.backend, value, what)
+            if out_packer.size == 0:
+                raise InputError(f"{what} has no elements; a constraint must return at least one.")
+            packers.append(out_packer)
+            c0.append(flat)
+        functions = FlatFunctions(
+            value=self.value,
+            value_and_grad=self.value_and_grad,
+            grad=self.grad,
+            hessp=self.hessp,
+            hess=self.hess,
+            constraint_packers=tuple(packers),
+            initial={"constraints": np.concatenate(c0)} if c0 else {},
+        )
+        if packers:
+            functions.constraints = self.constraints
+            functions.constraints_jac = self.constraints_jac
+            functions.value_constraints = self.value_constraints
+            functions.everything = self.everything
+            functions.constraints_hessp = self.constraints_hessp
+            functions.constraints_hess = self.constraints_hess
+        return functions
+
+
+def _shape_probe(out: Any) -> Any:
+    """A NumPy stand-in with the shape and kind of dtype of `out`, for the scalar check."""
+    if isinstance(out, torch.Tensor):
+        kind = complex if out.is_complex() else float if out.is_floating_point() else int
+        return np.empty(tuple(out.shape), dtype=kind)
+    return out
