@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
+
 from ._errors import MethodError, did_you_mean
 
 Grad = Literal["none", "optional", "required"]
@@ -45,6 +47,8 @@ class MethodSpec:
     - `multipliers`: where SciPy reports Lagrange multipliers, if anywhere.
     - `maxiter`: the option name that bounds the work.
     - `options`: every option name SciPy's implementation accepts.
+    - `float32`: option defaults for a loss evaluated in float32, where SciPy's
+      defaults ask for more than float32 can give (used unless set).
     """
 
     name: str
@@ -62,6 +66,7 @@ class MethodSpec:
     multipliers: Multipliers
     maxiter: str
     options: frozenset[str]
+    float32: tuple[tuple[str, float], ...] = ()
 
     @property
     def key(self) -> str:
@@ -93,7 +98,9 @@ def _spec(
     multipliers="none",
     maxiter="maxiter",
     options=(),
+    float32=None,
 ):
+    float32 = float32 or {}
     if fuse is None:
         if grad == "none":
             fuse = "value_constraints" if (eq or ineq) else "value"
@@ -115,8 +122,12 @@ def _spec(
         multipliers,
         maxiter,
         frozenset(options),
+        tuple(float32.items()),
     )
 
+
+#: A relative change of the loss that float32 can still resolve (10 eps).
+_F32_FTOL = float(10 * np.finfo(np.float32).eps)
 
 # fmt: off
 _GRADIENT_FD = ("eps", "finite_diff_rel_step", "workers")  # SciPy's finite-difference options
@@ -133,10 +144,11 @@ _TABLE = (
         *_GRADIENT_FD)),
     _spec("Newton-CG", grad="required", hess="hessp", hess_update=True, hess_fd=True, options=(
         "xtol", "eps", "maxiter", "disp", "return_all", "c1", "c2", "workers")),
-    _spec("L-BFGS-B", bounds=True, options=(
+    _spec("L-BFGS-B", bounds=True, float32={"ftol": _F32_FTOL}, options=(
         "disp", "maxcor", "ftol", "gtol", "maxfun", "maxiter", "iprint", "maxls",
         *_GRADIENT_FD)),
-    _spec("TNC", bounds=True, callback="x", stop="raise", maxiter="maxfun", options=(
+    _spec("TNC", bounds=True, callback="x", stop="raise", maxiter="maxfun",
+          float32={"ftol": _F32_FTOL}, options=(
         "scale", "offset", "mesg_num", "maxCGit", "eta", "stepmx", "accuracy", "minfev", "ftol",
         "xtol", "gtol", "rescale", "disp", "maxfun", *_GRADIENT_FD)),
     _spec("COBYLA", bounds=True, eq=True, ineq=True, grad="none", constraints="dict", options=(
@@ -149,7 +161,8 @@ _TABLE = (
     _spec("SLSQP", bounds=True, eq=True, ineq=True, constraints="dict", multipliers="slsqp",
           options=("maxiter", "ftol", "iprint", "disp", *_GRADIENT_FD)),
     _spec("trust-constr", bounds=True, eq=True, ineq=True, hess="hessp", hess_update=True,
-          hess_fd=True, constraints="object", multipliers="trust-constr", options=(
+          hess_fd=True, constraints="object", multipliers="trust-constr",
+          float32={"gtol": 1e-5, "barrier_tol": 1e-6}, options=(
               "xtol", "gtol", "barrier_tol", "sparse_jacobian", "maxiter", "verbose",
               "finite_diff_rel_step", "initial_constr_penalty", "initial_tr_radius",
               "initial_barrier_parameter", "initial_barrier_tolerance", "factorization_method",

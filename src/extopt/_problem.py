@@ -50,6 +50,11 @@ class Problem:
         return self.packer.size
 
     @property
+    def float32(self) -> bool:
+        """Whether some parameter is evaluated in float32 (or less)."""
+        return any(leaf.dtype.itemsize <= 4 for leaf in self.packer.leaves)
+
+    @property
     def has_gradient(self) -> bool:
         """Whether a gradient exists without finite differences."""
         return self.functions.value_and_grad is not None

@@ -221,11 +221,12 @@ class ScipyMinimizer:
         )
         exact = {"jac": ev.grad, "hess": ev.hess, "hessp": ev.hessp}
 
-        kwargs: dict[str, Any] = {
-            "method": spec.name,
-            "tol": self.tol,
-            "options": dict(self.options),
-        }
+        options = dict(self.options)
+        if problem.float32 and self.tol is None:
+            # SciPy's defaults ask more of a float32 loss than it can resolve.
+            for name, value in spec.float32:
+                options.setdefault(name, value)
+        kwargs: dict[str, Any] = {"method": spec.name, "tol": self.tol, "options": options}
         for name in ("jac", "hess", "hessp"):
             value = getattr(plan, name)
             if value is not None:
@@ -249,7 +250,7 @@ class ScipyMinimizer:
             except _Stop:
                 raw = None
             elapsed = time.perf_counter() - start
-            return _finish(spec, problem, ev, plan, raw, state, elapsed)
+            return _finish(spec, problem, ev, plan, raw, state, elapsed, options)
 
 
 # -- pieces of the run --------------------------------------------------------------
@@ -373,6 +374,7 @@ def _finish(
     raw: Any,
     state: _CallbackState,
     elapsed: float,
+    options: dict,
 ) -> FitResult:
     """The `FitResult` of a finished (or stopped) run."""
     x = state.x if state.stopped else np.array(raw.x, dtype=np.float64).ravel()
@@ -411,6 +413,7 @@ def _finish(
         bound_mult=bound_mult,
     )
     res["scipy_result"] = raw
+    res["options"] = options
     if raw is not None:
         for key, value in raw.items():
             if key in (
