@@ -3,6 +3,8 @@ gradients and Hessians, and their published minima."""
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -39,3 +41,7 @@ def rosen_jax(x):
 def jnp():
     jax = pytest.importorskip("jax")
     return jax.numpy
+
+
+# Graph-mode tests run in processes of their own (tests/test_tensorflow_graph.py).
+collect_ignore = [] if os.environ.get("EXTOPT_TF1_MODE") else ["graph_mode"]

@@ -282,10 +282,15 @@ class _Engine:
         return self.value_and_grad(x)[1]
 
     def _second(self, grads: tuple, srcs: list, p: np.ndarray) -> np.ndarray:
-        """d(grads . p)/d sources: a Hessian-vector product by double backward."""
-        if not any(g.requires_grad for g in grads):  # a linear function: zero
+        """d(grads . p)/d sources: a Hessian-vector product by double backward.
+        Gradients that are constants (the function is linear in a source)
+        contribute nothing."""
+        pieces = self._split(srcs, p)
+        live = [(g, q) for g, q in zip(grads, pieces, strict=True) if g.requires_grad]
+        if not live:
             return np.zeros(self.n)
-        return self._flat(self._grad(grads, srcs, grad_outputs=self._split(srcs, p)))
+        outputs, directions = zip(*live, strict=True)
+        return self._flat(self._grad(list(outputs), srcs, grad_outputs=list(directions)))
 
     def hessp(self, x: np.ndarray, p: np.ndarray) -> np.ndarray:
         srcs = self.sources(x)
