@@ -101,7 +101,7 @@ def _side(value: Any, packer: Packer, fill: float, which: str) -> np.ndarray:
     if value is None:
         return out
     single = len(packer.leaves) == 1 and packer.leaves[0].path == ""
-    if single or (np.ndim(value) == 0 and _is_number(value)):
+    if single or _is_number(value):
         per_leaf = [value] * len(packer.leaves)
     else:
         per_leaf = packer.backend.flatten_up_to(packer.treedef, value, f"the {which} bound")
