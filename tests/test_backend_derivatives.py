@@ -275,3 +275,34 @@ def test_variables_are_restored_after_an_error_on_the_kth_evaluation(name):
     with pytest.raises(Boom):
         opt.minimize() if name == "torch" else opt.minimize(step_callback=step)
     np.testing.assert_array_equal(read(), before)
+
+
+def test_tensorflow_xla_functions_give_the_same_derivatives():
+    pytest.importorskip("tensorflow")
+    from extopt.backends.tensorflow import TensorflowBackend
+
+    loss, x0, eqs, ineqs = problem_over(Ops("tensorflow"))
+    problem = Problem.build(
+        loss, x0, equalities=eqs, inequalities=ineqs, backend=TensorflowBackend(jit_compile=True)
+    )
+    check(problem.functions, problem.backend)
+
+
+def test_torch_compile_keeps_exact_second_derivatives():
+    """Compiled graphs take no double backward: the Hessian-vector products
+    come from the plain loss, never from a silent zero."""
+    torch = pytest.importorskip("torch")
+    from extopt.backends.torch import TorchBackend
+
+    def rosen(x):
+        return torch.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1.0 - x[:-1]) ** 2)
+
+    res = extopt.minimize(
+        rosen,
+        torch.zeros(4, dtype=torch.float64),
+        backend=TorchBackend(compile=True),
+        method="Newton-CG",
+        options={"xtol": 1e-10},
+    )
+    np.testing.assert_allclose(res.x.numpy(), np.ones(4), atol=1e-6)
+    assert res.nhev > res.nit

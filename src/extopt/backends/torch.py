@@ -141,7 +141,6 @@ class TorchBackend(Backend):
         packer = model.packer
         specs = packer.leaves
         treedef = packer.treedef
-        fun = torch.compile(model.fun) if self.compile_loss else model.fun
         args = model.args
         device = specs[0].meta[0] if specs[0].kind == "torch" else torch.device("cpu")
 
@@ -161,13 +160,22 @@ class TorchBackend(Backend):
                 leaves.append(piece)
             return self.unflatten(treedef, leaves)
 
-        def loss(srcs: list):
-            return fun(params_of(srcs), *args)
+        def loss_of(fun):
+            return lambda srcs: fun(params_of(srcs), *args)
 
         constraint_fns = [
             (lambda srcs, c=c: c(params_of(srcs), *args)) for _, _, c in model.constraint_funs
         ]
-        return _Engine(self, packer.size, sources, loss, constraint_fns, "fun").functions(model)
+        return _Engine(
+            self, packer.size, sources, *self._losses(model.fun, loss_of), constraint_fns, "fun"
+        ).functions(model)
+
+    def _losses(self, fun: Callable, loss_of: Callable) -> tuple[Callable, Callable]:
+        """The loss for values and gradients (through `torch.compile` when asked),
+        and the plain one for second derivatives (compiled graphs take no double
+        backward)."""
+        fast = torch.compile(fun) if self.compile_loss else fun
+        return loss_of(fast), loss_of(fun)
 
     def compile_variables(self, model: VariableModel) -> FlatFunctions:
         variables = list(model.variables)
@@ -180,14 +188,17 @@ class TorchBackend(Backend):
                     var.copy_(piece.reshape(tuple(var.shape)).to(var.dtype))
             return variables
 
-        loss_fn = torch.compile(model.loss) if self.compile_loss else model.loss
-
-        def loss(srcs: list):
-            return loss_fn()
+        def loss_of(fun):
+            return lambda srcs: fun()
 
         constraint_fns = [(lambda srcs, c=c: c()) for _, _, c in model.constraint_funs]
         return _Engine(
-            self, model.packer.size, sources, loss, constraint_fns, "the loss"
+            self,
+            model.packer.size,
+            sources,
+            *self._losses(model.loss, loss_of),
+            constraint_fns,
+            "the loss",
         ).functions(model)
 
 
@@ -196,7 +207,8 @@ class _Engine:
     Jacobians and Lagrangian Hessians from three functions:
 
     - `sources(x)`: the tensors to differentiate with respect to, holding x;
-    - `loss(sources)`: the scalar loss;
+    - `loss(sources)`: the scalar loss (and `loss2`, the same for second
+      derivatives);
     - `constraint_fns[i](sources)`: each constraint's output (any tree).
     """
 
@@ -206,6 +218,7 @@ class _Engine:
         n: int,
         sources: Callable,
         loss: Callable,
+        loss2: Callable,
         constraint_fns: list[Callable],
         what: str,
     ):
@@ -214,6 +227,7 @@ class _Engine:
         self.sources = sources
         # the loss's output is checked on its first evaluation, not on an extra one
         self.loss = first_call_checked(loss, what, select=_shape_probe)
+        self.loss2 = first_call_checked(loss2, what, select=_shape_probe)
         self.constraint_fns = constraint_fns
 
     # -- helpers --------------------------------------------------------------------
@@ -294,11 +308,11 @@ class _Engine:
 
     def hessp(self, x: np.ndarray, p: np.ndarray) -> np.ndarray:
         srcs = self.sources(x)
-        return self._second(self._grad(self.loss(srcs), srcs, create_graph=True), srcs, p)
+        return self._second(self._grad(self.loss2(srcs), srcs, create_graph=True), srcs, p)
 
     def hess(self, x: np.ndarray) -> np.ndarray:
         srcs = self.sources(x)
-        grads = self._grad(self.loss(srcs), srcs, create_graph=True)
+        grads = self._grad(self.loss2(srcs), srcs, create_graph=True)
         flat = torch.cat([g.reshape(-1) for g in grads]).to(torch.float64)
         return self._jacobian(flat, srcs)
 
