@@ -306,3 +306,22 @@ def test_torch_compile_keeps_exact_second_derivatives():
     )
     np.testing.assert_allclose(res.x.numpy(), np.ones(4), atol=1e-6)
     assert res.nhev > res.nit
+
+
+def test_tensorflow_falls_back_from_xla_with_a_warning(monkeypatch):
+    tf = pytest.importorskip("tensorflow")
+    import extopt.backends.tensorflow as tfb
+
+    monkeypatch.setattr(tfb, "XLA_FROM", 1)  # XLA for every size
+
+    def loss(x):  # a NumPy call inside: XLA cannot compile it
+        offset = tf.reshape(tf.numpy_function(lambda: np.float64(0.5), [], tf.float64), [])
+        return tf.reduce_sum((x - 2.0) ** 2) + offset
+
+    with pytest.warns(extopt.ExtoptWarning, match="XLA could not compile the loss"):
+        res = extopt.minimize(loss, tf.zeros(3, dtype=tf.float64))
+    np.testing.assert_allclose(res.x.numpy(), 2.0, atol=1e-6)
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        extopt.minimize(
+            loss, tf.zeros(3, dtype=tf.float64), backend=tfb.TensorflowBackend(jit_compile=True)
+        )
