@@ -206,3 +206,22 @@ def test_extension_point_wraps_a_new_algorithm_in_a_few_lines(torch):
     _, z_upper = result.bound_multipliers
     np.testing.assert_allclose(z_upper[0].numpy(), [0.0, 1.0], atol=1e-8)  # d(w-1)^2 at 0.5
     assert result.optimality < 1e-8
+
+
+def test_tf2_keras_model_as_var_list(tf):
+    keras = pytest.importorskip("keras")
+    from extopt.tensorflow import ScipyOptimizerInterface
+
+    model = keras.Sequential([keras.layers.Dense(1)])
+    model.build((None, 2))
+    x = np.array([[1.0, 2.0], [3.0, -1.0], [0.5, 0.5], [2.0, 2.0]], dtype=np.float32)
+    y = x @ np.array([[1.5], [-0.5]], dtype=np.float32) + 0.25
+    opt = ScipyOptimizerInterface(
+        lambda: tf.reduce_mean((model(x) - y) ** 2),
+        model,
+        var_to_bounds={"sequential/dense/bias": (None, 0.2)},
+    )
+    result = opt.minimize()
+    kernel, bias = (v.numpy() for v in model.trainable_variables)
+    assert bias[0] == pytest.approx(0.2, abs=1e-6)  # the bound is active
+    assert result.fun < 0.01 and kernel.shape == (2, 1)

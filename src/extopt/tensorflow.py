@@ -5,7 +5,8 @@ and for TensorFlow 1 graph code.
 TensorFlow 2 (eager): the loss, each equality and each inequality are
 zero-argument callables returning tensors (the loss a scalar, constraints any
 shape); `var_list=None` means every trainable variable the loss reads, and a
-`tf.Module` or Keras model stands for its trainable variables:
+`tf.Module` or Keras model stands for its trainable variables (Keras variables
+are named by their paths, e.g. "sequential/dense/kernel"):
 
     from extopt.tensorflow import ScipyOptimizerInterface
 
@@ -78,6 +79,11 @@ def _check_variables(variables: list, what: str = "var_list") -> list[str]:
     return names
 
 
+def _keras(var: Any) -> bool:
+    """A Keras 3 variable: not a tf.Variable, but holding one as `.value`."""
+    return not isinstance(var, tf.Variable) and isinstance(getattr(var, "value", None), tf.Variable)
+
+
 class _EagerVariables(_interface.VariableAdapter):
     """TensorFlow 2: zero-argument callables reading tf.Variables."""
 
@@ -104,13 +110,17 @@ class _EagerVariables(_interface.VariableAdapter):
             variables = [v for v in tape.watched_variables() if v.trainable]
             if not variables:
                 raise InputError("the loss reads no trainable variable; pass var_list.")
-        elif isinstance(var_list, tf.Module):
-            variables = list(var_list.trainable_variables)
         elif isinstance(var_list, tf.Variable):
             variables = [var_list]
+        elif hasattr(var_list, "trainable_variables") and not isinstance(var_list, list | tuple):
+            variables = list(var_list.trainable_variables)  # a tf.Module or a Keras model
         else:
             variables = list(var_list)
-        self.names = _check_variables(variables)
+        # Keras 3 variables wrap a tf.Variable (the one tapes watch); keep their paths
+        paths = [getattr(v, "path", None) if _keras(v) else None for v in variables]
+        variables = [v.value if _keras(v) else v for v in variables]
+        names = _check_variables(variables)
+        self.names = [path or name for path, name in zip(paths, names, strict=True)]
         self.variables = variables
 
     def read(self) -> list[np.ndarray]:
