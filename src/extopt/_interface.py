@@ -36,7 +36,7 @@ from ._problem import Problem
 from ._report import report
 from ._result import FitResult
 from ._scipy import ScipyMinimizer
-from ._tree import LeafSpec, Packer
+from ._tree import Packer
 from .backends import Backend, FlatFunctions
 
 logger = logging.getLogger("extopt")
@@ -51,6 +51,24 @@ class VariableAdapter(ABC):
     backend: Backend
     variables: list
     names: list[str]
+
+    def take_callables(self, loss: Any, equalities: list, inequalities: list, where: str) -> None:
+        """Check and keep a zero-argument loss and constraints (eager frameworks)."""
+        if not callable(loss):
+            raise InputError(
+                f"{where}, the loss must be a zero-argument callable returning a scalar tensor "
+                f"(it reads the variables of var_list); got {describe(loss)}."
+            )
+        for what, fns in (("equalities", equalities), ("inequalities", inequalities)):
+            for i, fn in enumerate(fns):
+                if not callable(fn):
+                    raise InputError(
+                        f"{where}, {what}[{i}] must be a zero-argument callable returning a "
+                        f"tensor; got {describe(fn)}."
+                    )
+        self.loss = loss
+        self.equalities = list(equalities)
+        self.inequalities = list(inequalities)
 
     @abstractmethod
     def read(self) -> list[np.ndarray]:
@@ -128,25 +146,12 @@ class ExternalOptimizerInterface:
 
     def _variable_packer(self) -> Packer:
         adapter = self._adapter
-        specs = []
-        offset = 0
+        infos = []
         for i, (var, name) in enumerate(zip(adapter.variables, adapter.names, strict=True)):
             path = f"[{i}] ({name})" if name else f"[{i}]"
-            info = adapter.leaf(i, var, f"var_list{path}")
-            spec = LeafSpec(
-                path,
-                tuple(int(d) for d in info.shape),
-                info.dtype,
-                info.kind,
-                offset,
-                info.out_dtype,
-                info.meta,
-            )
-            specs.append(spec)
-            offset = spec.stop
-        packer = Packer(adapter.backend, None, specs, "var_list")
-        packer.treedef = adapter.backend.flatten([0] * len(specs))[1]
-        return packer
+            infos.append((path, adapter.leaf(i, var, f"var_list{path}")))
+        treedef = adapter.backend.flatten([0] * len(infos))[1]  # a list of the variables
+        return Packer.from_infos(adapter.backend, treedef, infos, "var_list")
 
     def _normalize_bounds(self, var_to_bounds: Any):
         if var_to_bounds is None:

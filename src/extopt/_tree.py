@@ -70,14 +70,19 @@ class Packer:
         equalities[1]", ...).
         """
         flat, treedef = backend.flatten_with_path(tree)
+        infos = [(path, backend.leaf_spec(leaf, f"{what}{path}")) for path, leaf in flat]
+        packer = cls.from_infos(backend, treedef, infos, what)
+        return packer, packer._concat([backend.to_numpy(leaf) for _, leaf in flat])
+
+    @classmethod
+    def from_infos(cls, backend: Backend, treedef: Any, infos, what: str) -> Packer:
+        """A packer from (path, `LeafInfo`) of each leaf, in order."""
         specs = []
-        values = []
         offset = 0
-        for path, leaf in flat:
-            info = backend.leaf_spec(leaf, f"{what}{path}")
+        for path, info in infos:
             spec = LeafSpec(
                 path,
-                tuple(int(s) for s in info.shape),
+                tuple(int(d) for d in info.shape),
                 info.dtype,
                 info.kind,
                 offset,
@@ -86,9 +91,7 @@ class Packer:
             )
             specs.append(spec)
             offset = spec.stop
-            values.append(backend.to_numpy(leaf))
-        packer = cls(backend, treedef, specs, what)
-        return packer, packer._concat(values)
+        return cls(backend, treedef, specs, what)
 
     @classmethod
     def from_specs(cls, backend: Backend, treedef: Any, shapes_dtypes, what: str, kind: str):

@@ -88,21 +88,7 @@ class _EagerVariables(_interface.VariableAdapter):
     """TensorFlow 2: zero-argument callables reading tf.Variables."""
 
     def __init__(self, loss, var_list, equalities, inequalities):
-        if not callable(loss):
-            raise InputError(
-                "in TensorFlow 2 (eager) the loss must be a zero-argument callable returning a "
-                f"scalar tensor, e.g. loss=lambda: tf.reduce_sum(v ** 2); got {describe(loss)}."
-            )
-        for what, fns in (("equalities", equalities), ("inequalities", inequalities)):
-            for i, fn in enumerate(fns):
-                if not callable(fn):
-                    raise InputError(
-                        f"{what}[{i}] must be a zero-argument callable returning a tensor in "
-                        f"TensorFlow 2; got {describe(fn)}."
-                    )
-        self.loss = loss
-        self.equalities = list(equalities)
-        self.inequalities = list(inequalities)
+        self.take_callables(loss, equalities, inequalities, "In TensorFlow 2 (eager)")
         self.backend = TensorflowBackend()
         if var_list is None:
             with tf.GradientTape() as tape:  # the trainable variables the loss reads

@@ -35,21 +35,7 @@ __all__ = ["ExternalOptimizerInterface", "ScipyOptimizerInterface"]
 
 class _TorchVariables(_interface.VariableAdapter):
     def __init__(self, loss, var_list, equalities, inequalities):
-        if not callable(loss):
-            raise InputError(
-                "loss must be a zero-argument callable returning a scalar tensor (it reads the "
-                f"tensors of var_list); got {describe(loss)}."
-            )
-        for what, fns in (("equalities", equalities), ("inequalities", inequalities)):
-            for i, fn in enumerate(fns):
-                if not callable(fn):
-                    raise InputError(
-                        f"{what}[{i}] must be a zero-argument callable returning a "
-                        f"tensor; got {describe(fn)}."
-                    )
-        self.loss = loss
-        self.equalities = list(equalities)
-        self.inequalities = list(inequalities)
+        self.take_callables(loss, equalities, inequalities, "With PyTorch")
         self.backend = TorchBackend()
         self.variables, self.names = _resolve(var_list)
 
