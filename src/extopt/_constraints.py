@@ -396,7 +396,32 @@ def kkt(
         "dual": dual,
         "complementarity": comp,
         "bound_multipliers": (z_lower, z_upper),
+        "residual": r,
     }
+
+
+def active_set(
+    x: np.ndarray,
+    bounds: tuple[np.ndarray, np.ndarray] | None,
+    c: np.ndarray | None,
+    J: np.ndarray | None,
+    cset: ConstraintSet | None,
+) -> np.ndarray | None:
+    """The rows of the active constraints at `x` as one matrix: every equality,
+    the inequalities at a side, and a unit row per parameter at a bound; None
+    when nothing is active. Its null space is where the parameters are free."""
+    rows = []
+    if cset is not None and c is not None and J is not None:
+        tol = 1e-6 * (1.0 + np.abs(c))
+        eq = cset.lb == cset.ub
+        active = eq | (np.abs(c - cset.lb) <= tol) | (np.abs(c - cset.ub) <= tol)
+        rows.append(J[active])
+    if bounds is not None:
+        lo, up = _active_bounds(x, bounds)
+        fixed = np.union1d(lo, up)
+        rows.append(np.eye(x.size)[fixed])
+    rows = [r for r in rows if r.size]
+    return np.vstack(rows) if rows else None
 
 
 def with_scipy_blocks(functions: FlatFunctions, blocks: Sequence[ScipyBlock]) -> FlatFunctions:

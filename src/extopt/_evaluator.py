@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from ._errors import ExtoptError
 from .backends import FlatFunctions
 
 #: For each fusion mode: the function (a `FlatFunctions` attribute) that answers
@@ -106,8 +107,17 @@ class _Point:
         self.fields: dict[str, Any] = {}
 
 
+class EvaluationLimit(ExtoptError):
+    """The evaluation budget (`maxiter`) is spent. Inside a fit the minimizer
+    catches it and returns an invalid result holding the best point seen."""
+
+
 class Evaluator:
-    """Cached, counted access to a problem's flat functions."""
+    """Cached, counted access to a problem's flat functions.
+
+    `strategy` (an extopt Strategy) sees every new value and gradient and
+    decides what happens to non-finite ones; `max_evals` bounds the number of
+    loss evaluations (`EvaluationLimit` once it is spent)."""
 
     #: How many recent points are remembered (besides the best one):
     #: algorithms come back to points they saw before (a line search's start,
@@ -124,9 +134,13 @@ class Evaluator:
         loss_callback: Callable[[Evaluation], Any] | None = None,
         unpack: Callable[[np.ndarray], Any] | None = None,
         x0: np.ndarray | None = None,
+        strategy: Any = None,
+        max_evals: int | None = None,
     ):
         self.functions = functions
         self.counts = Counts()
+        self.strategy = strategy
+        self.max_evals = max_evals
         self.loss_callback = loss_callback
         self._unpack = unpack
         # The cheapest piece that produces each field alone ...
@@ -195,6 +209,8 @@ class Evaluator:
         return point
 
     def _store(self, point: _Point, values: dict[str, Any]) -> None:
+        if self.strategy is not None and ("f" in values or "g" in values):
+            values = self.strategy.process(values, point.x, self._unpack)
         fields = point.fields
         counts = self.counts
         for name, value in values.items():
@@ -226,6 +242,8 @@ class Evaluator:
             if len(produces) > 1 and all(p in fields for p in produces if p != name):
                 # Everything else the fused call gives is known here already.
                 function, produces = self._single[name]
+            if self.max_evals is not None and self.counts.nfev >= self.max_evals:
+                raise EvaluationLimit
             self.counts.ncalls += 1
             out = function(point.x)
             if len(produces) == 1:
@@ -274,26 +292,22 @@ class Evaluator:
         if key in keys or self._value_and_grad is None:  # a point seen before
             g = self._get("g", x)
             return self._get("f", x), g
-        f, g = self._value_and_grad(x)
         counts = self.counts
+        if self.max_evals is not None and counts.nfev >= self.max_evals:
+            raise EvaluationLimit
+        f, g = self._value_and_grad(x)
         counts.ncalls += 1
         counts.points += 1
-        counts.nfev += 1
-        counts.njev += 1
         point = _Point(np.array(x, dtype=np.float64), key)
-        point.fields = {"f": f, "g": g}
         keys.insert(0, key)
         points = self._points
         points.insert(0, point)
         if len(keys) > self._keep:
             keys.pop()
             points.pop()
-        if f < self.best_f:
-            self.best_f = f
-            self._best = point
-        if self.loss_callback is not None:
-            self.loss_callback(Evaluation(point.x, f, counts.nfev, _unpack=self._unpack))
-        return f, g
+        self._store(point, {"f": f, "g": g})
+        fields = point.fields
+        return fields["f"], fields["g"]
 
     def fun(self, x: np.ndarray, *_: Any) -> float:
         if x.dtype.kind == "c":

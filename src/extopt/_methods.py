@@ -49,6 +49,9 @@ class MethodSpec:
     - `options`: every option name SciPy's implementation accepts.
     - `float32`: option defaults for a loss evaluated in float32, where SciPy's
       defaults ask for more than float32 can give (used unless set).
+    - `tolerances`: the stopping tolerances (SciPy's defaults) that a fit
+      tightens, ten times per restart, when the method stopped short of the
+      convergence criterion.
     """
 
     name: str
@@ -67,6 +70,7 @@ class MethodSpec:
     maxiter: str
     options: frozenset[str]
     float32: tuple[tuple[str, float], ...] = ()
+    tolerances: tuple[tuple[str, float], ...] = ()
 
     @property
     def key(self) -> str:
@@ -99,6 +103,7 @@ def _spec(
     maxiter="maxiter",
     options=(),
     float32=None,
+    tolerances=None,
 ):
     float32 = float32 or {}
     if fuse is None:
@@ -123,6 +128,7 @@ def _spec(
         maxiter,
         frozenset(options),
         tuple(float32.items()),
+        tuple((tolerances or {}).items()),
     )
 
 
@@ -132,49 +138,58 @@ _F32_FTOL = float(10 * np.finfo(np.float32).eps)
 # fmt: off
 _GRADIENT_FD = ("eps", "finite_diff_rel_step", "workers")  # SciPy's finite-difference options
 _TABLE = (
-    _spec("Nelder-Mead", bounds=True, grad="none", options=(
+    _spec("Nelder-Mead", bounds=True, grad="none", tolerances={"xatol": 1e-4, "fatol": 1e-4},
+          options=(
         "maxiter", "maxfev", "disp", "return_all", "initial_simplex", "xatol", "fatol",
         "adaptive")),
-    _spec("Powell", bounds=True, grad="none", options=(
+    _spec("Powell", bounds=True, grad="none", tolerances={"xtol": 1e-4, "ftol": 1e-4},
+          options=(
         "xtol", "ftol", "maxiter", "maxfev", "disp", "direc", "return_all")),
-    _spec("CG", options=(
+    _spec("CG", tolerances={"gtol": 1e-5}, options=(
         "gtol", "norm", "maxiter", "disp", "return_all", "c1", "c2", *_GRADIENT_FD)),
-    _spec("BFGS", options=(
+    _spec("BFGS", tolerances={"gtol": 1e-5}, options=(
         "gtol", "norm", "maxiter", "disp", "return_all", "xrtol", "c1", "c2", "hess_inv0",
         *_GRADIENT_FD)),
-    _spec("Newton-CG", grad="required", hess="hessp", hess_update=True, hess_fd=True, options=(
+    _spec("Newton-CG", grad="required", hess="hessp", hess_update=True, hess_fd=True,
+          tolerances={"xtol": 1e-5}, options=(
         "xtol", "eps", "maxiter", "disp", "return_all", "c1", "c2", "workers")),
-    _spec("L-BFGS-B", bounds=True, float32={"ftol": _F32_FTOL}, options=(
+    _spec("L-BFGS-B", bounds=True, float32={"ftol": _F32_FTOL},
+          tolerances={"ftol": 2.220446049250313e-09, "gtol": 1e-5}, options=(
         "disp", "maxcor", "ftol", "gtol", "maxfun", "maxiter", "iprint", "maxls",
         *_GRADIENT_FD)),
     _spec("TNC", bounds=True, callback="x", stop="raise", maxiter="maxfun",
-          float32={"ftol": _F32_FTOL}, options=(
+          float32={"ftol": _F32_FTOL}, tolerances={"gtol": 1.2e-6, "xtol": 1.5e-8}, options=(
         "scale", "offset", "mesg_num", "maxCGit", "eta", "stepmx", "accuracy", "minfev", "ftol",
         "xtol", "gtol", "rescale", "disp", "maxfun", *_GRADIENT_FD)),
-    _spec("COBYLA", bounds=True, eq=True, ineq=True, grad="none", constraints="dict", options=(
+    _spec("COBYLA", bounds=True, eq=True, ineq=True, grad="none", constraints="dict",
+          tolerances={"tol": 1e-4}, options=(
         "rhobeg", "tol", "maxiter", "disp", "catol", "f_target")),
     # COBYQA calls its callback after every evaluation, not every iteration, and
     # asks for constraint values at many points without the loss: no fusion.
     _spec("COBYQA", bounds=True, eq=True, ineq=True, grad="none", constraints="object",
-          fuse="value", options=("disp", "maxfev", "maxiter", "f_target", "feasibility_tol",
-                   "initial_tr_radius", "final_tr_radius", "scale")),
+          fuse="value", tolerances={"final_tr_radius": 1e-6}, options=(
+              "disp", "maxfev", "maxiter", "f_target", "feasibility_tol", "initial_tr_radius",
+              "final_tr_radius", "scale")),
     _spec("SLSQP", bounds=True, eq=True, ineq=True, constraints="dict", multipliers="slsqp",
+          tolerances={"ftol": 1e-6},
           options=("maxiter", "ftol", "iprint", "disp", *_GRADIENT_FD)),
     _spec("trust-constr", bounds=True, eq=True, ineq=True, hess="hessp", hess_update=True,
           hess_fd=True, constraints="object", multipliers="trust-constr",
-          float32={"gtol": 1e-5, "barrier_tol": 1e-6}, options=(
+          float32={"gtol": 1e-5, "barrier_tol": 1e-6},
+          tolerances={"gtol": 1e-8, "xtol": 1e-8, "barrier_tol": 1e-8}, options=(
               "xtol", "gtol", "barrier_tol", "sparse_jacobian", "maxiter", "verbose",
               "finite_diff_rel_step", "initial_constr_penalty", "initial_tr_radius",
               "initial_barrier_parameter", "initial_barrier_tolerance", "factorization_method",
               "disp", "workers")),
-    _spec("dogleg", grad="required", hess="hess", options=_TRUST),
+    _spec("dogleg", grad="required", hess="hess", tolerances={"gtol": 1e-4}, options=_TRUST),
     _spec("trust-ncg", grad="required", hess="hessp", hess_update=True, hess_fd=True,
-          options=_TRUST | {"workers"}),
-    _spec("trust-exact", grad="required", hess="hess", options=_TRUST | {"subproblem_maxiter"}),
+          tolerances={"gtol": 1e-4}, options=_TRUST | {"workers"}),
+    _spec("trust-exact", grad="required", hess="hess", tolerances={"gtol": 1e-4},
+          options=_TRUST | {"subproblem_maxiter"}),
     # trust-krylov takes a HessianUpdateStrategy without complaint but stops after one
     # iteration at the start point (SciPy 1.17), so extopt does not offer it there.
     _spec("trust-krylov", grad="required", hess="hessp", hess_fd=True,
-          options=_TRUST | {"inexact", "workers"}),
+          tolerances={"gtol": 1e-4}, options=_TRUST | {"inexact", "workers"}),
 )
 # fmt: on
 

@@ -101,4 +101,8 @@ def report(
     res["counts"] = counts.as_dict()
     res["x_flat"] = x
     res["jac_flat"] = g
+    # What the uncertainties and the convergence criterion need, kept off the data.
+    res._problem = problem
+    res._c, res._J = c, J
+    res._residual = measures["residual"] if g is not None else None
     return res

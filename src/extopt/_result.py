@@ -47,7 +47,11 @@ class FitResult(dict):
     scipy_result : SciPy's own OptimizeResult, every field of it
     """
 
+    # Keys are attributes; names starting with "_" are plain attributes (the
+    # problem and the evaluator behind the result), kept out of the data.
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
         try:
             return self[name]
         except KeyError:
@@ -56,16 +60,28 @@ class FitResult(dict):
             ) from None
 
     def __setattr__(self, name: str, value: Any) -> None:
-        self[name] = value
+        if name.startswith("_"):
+            object.__setattr__(self, name, value)
+        else:
+            self[name] = value
 
     def __delattr__(self, name: str) -> None:
-        del self[name]
+        if name.startswith("_"):
+            object.__delattr__(self, name)
+        else:
+            del self[name]
 
     def __dir__(self) -> list[str]:
         return sorted(set(super().__dir__()) | set(self))
 
     def __getstate__(self) -> dict[str, Any]:
-        return dict(self)
+        # The data only: the live problem (compiled functions) stays behind, and
+        # the loss and the minimizer are kept as their descriptions.
+        data = dict(self)
+        for key in ("loss", "minimizer"):
+            if key in data and data[key] is not None:
+                data[key] = repr(data[key])
+        return data
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.update(state)

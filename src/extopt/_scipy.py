@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ._errors import ExtoptWarning, InputError, MethodError, describe
-from ._evaluator import Evaluation, Evaluator
+from ._evaluator import Evaluation, EvaluationLimit, Evaluator
 from ._methods import DENSE_HESSIAN_MAX, MethodSpec, able, check_options, get_method
 from ._problem import FD_SCHEMES, Problem
 from ._report import report
@@ -43,6 +43,47 @@ class _Plan:
     fuse: str = "value"
     constraint_hess: Any = None  # for trust-constr's NonlinearConstraint
     gradient_at_end: bool = False
+
+
+def check_derivatives(spec: MethodSpec, jac: Any, hess: Any) -> None:
+    """Refuse derivative choices `spec` cannot use, whatever the problem.
+
+    `jac`: None (exact), "user" (the user's gradient) or a finite-difference
+    scheme; `hess`: as `ScipyMinimizer` takes it."""
+    if spec.derivative_free and jac is not None:
+        raise MethodError(
+            f"{spec.name} uses no gradient, so jac={jac!r} would be ignored; drop it, or choose "
+            f"a gradient method: {able('grad')}."
+        )
+    if spec.grad == "required" and jac in FD_SCHEMES:
+        raise MethodError(
+            f"{spec.name} needs the gradient as a function; SciPy refuses finite differences "
+            f"({jac}) for it. Use jac=None for exact derivatives."
+        )
+    if hess is None:
+        return
+    if spec.hess == "none":
+        raise MethodError(
+            f"{spec.name} uses no Hessian, so hess={describe(hess)} would be ignored; methods "
+            f"that use one: {able('hess')}."
+        )
+    if isinstance(hess, str):
+        if not spec.hess_fd:
+            raise MethodError(
+                f"{spec.name} cannot estimate the Hessian by finite differences ({hess!r}); "
+                f"methods that can: {able('hess_fd')}."
+            )
+        if jac in FD_SCHEMES:
+            raise MethodError(
+                f"with a finite-difference gradient ({jac!r}) the Hessian of {spec.name} cannot "
+                f"also be finite differences ({hess!r}); use a quasi-Newton update "
+                "(hess=scipy.optimize.BFGS()) or exact derivatives."
+            )
+    elif (not callable(hess) or isinstance(hess, type)) and not spec.hess_update:
+        raise MethodError(
+            f"{spec.name} cannot use a quasi-Newton Hessian ({describe(hess)}); methods "
+            f"that can: {able('hess_update')}."
+        )
 
 
 class ScipyMinimizer:
@@ -109,25 +150,17 @@ class ScipyMinimizer:
     def _plan(self, spec: MethodSpec, problem: Problem) -> _Plan:
         """What to hand SciPy; "exact" stands for the evaluator's exact derivative."""
         plan = _Plan(fuse=spec.fuse)
+        check_derivatives(spec, problem.jac, self.hess)
         # -- the gradient
         if spec.derivative_free:
-            if problem.jac is not None:
-                raise MethodError(
-                    f"{spec.name} uses no gradient, so jac={problem.jac!r} would be ignored; "
-                    f"drop it, or choose a gradient method: {able('grad')}."
-                )
             plan.gradient_at_end = problem.constraints is not None
         elif problem.jac in FD_SCHEMES or not problem.has_gradient:
             scheme = problem.jac if problem.jac in FD_SCHEMES else "2-point"
-            if spec.grad == "required":
+            if spec.grad == "required":  # the backend has no gradient
                 raise MethodError(
                     f"{spec.name} needs the gradient as a function; SciPy refuses finite "
-                    f"differences ({scheme}) for it. "
-                    + (
-                        "Pass jac=callable, or use a backend with automatic derivatives (jax)."
-                        if problem.jac not in FD_SCHEMES
-                        else "Use jac=None for exact derivatives."
-                    )
+                    f"differences for it. Pass jac=callable, or use a backend with automatic "
+                    "derivatives (jax, torch, tensorflow)."
                 )
             if problem.jac is None:
                 warnings.warn(
@@ -148,11 +181,6 @@ class ScipyMinimizer:
         hess = self.hess
         functions = problem.functions
         if spec.hess == "none":
-            if hess is not None:
-                raise MethodError(
-                    f"{spec.name} uses no Hessian, so hess={describe(hess)} would be ignored; "
-                    f"methods that use one: {able('hess')}."
-                )
             return plan
         if hess is None:
             exact = functions.hessp is not None
@@ -177,12 +205,7 @@ class ScipyMinimizer:
         elif callable(hess) and not isinstance(hess, type):
             plan.hess = problem.user_hess(hess)
         elif isinstance(hess, str):
-            if not spec.hess_fd:
-                raise MethodError(
-                    f"{spec.name} cannot estimate the Hessian by finite differences ({hess!r}); "
-                    f"methods that can: {able('hess_fd')}."
-                )
-            if plan.jac in FD_SCHEMES:
+            if plan.jac in FD_SCHEMES:  # the backend has no gradient: SciPy's differences
                 raise MethodError(
                     f"with a finite-difference gradient ({plan.jac!r}) the Hessian of "
                     f"{spec.name} cannot also be finite differences ({hess!r}); use a quasi-Newton "
@@ -191,11 +214,6 @@ class ScipyMinimizer:
             plan.hess = hess
             plan.constraint_hess = hess
         else:  # a HessianUpdateStrategy, class or instance
-            if not spec.hess_update:
-                raise MethodError(
-                    f"{spec.name} cannot use a quasi-Newton Hessian ({describe(hess)}); methods "
-                    f"that can: {able('hess_update')}."
-                )
             plan.hess = hess() if isinstance(hess, type) else copy.deepcopy(hess)
             plan.constraint_hess = type(plan.hess)
         return plan
@@ -208,29 +226,86 @@ class ScipyMinimizer:
         callback: Callable[[Evaluation], Any] | None = None,
         loss_callback: Callable[[Evaluation], Any] | None = None,
     ) -> FitResult:
-        """Minimize `problem` and return a `FitResult`."""
-        from scipy.optimize import Bounds, minimize
+        """Minimize `problem` once and return a `FitResult`."""
+        return self.start(problem, loss_callback=loss_callback).step(problem.x0, callback=callback)
 
-        for name, cb in (("callback", callback), ("loss_callback", loss_callback)):
-            if cb is not None and not callable(cb):
-                raise InputError(f"{name} must be callable or None; got {describe(cb)}.")
+    def start(
+        self,
+        problem: Problem,
+        *,
+        loss_callback: Callable | None = None,
+        strategy: Any = None,
+        max_evals: int | None = None,
+    ) -> Run:
+        """A `Run` of this method on `problem`: one evaluator (its cache, counts,
+        NaN strategy and evaluation budget) for one or more SciPy calls."""
+        if loss_callback is not None and not callable(loss_callback):
+            raise InputError(
+                f"loss_callback must be callable or None; got {describe(loss_callback)}."
+            )
         spec = self._spec_for(problem)
         plan = self._plan(spec, problem)
         ev = Evaluator(
-            problem.functions, plan.fuse, loss_callback, problem.packer.unpack, problem.x0
+            problem.functions,
+            plan.fuse,
+            loss_callback,
+            problem.packer.unpack,
+            problem.x0,
+            strategy=strategy,
+            max_evals=max_evals,
         )
-        exact = {"jac": ev.grad, "hess": ev.hess, "hessp": ev.hessp}
+        return Run(self, problem, spec, plan, ev)
 
-        options = dict(self.options)
-        if problem.float32 and self.tol is None:
+
+class Run:
+    """One method on one problem with one evaluator; `step` is one SciPy call
+    (a fit with restarts makes several, sharing cache and counts)."""
+
+    def __init__(
+        self,
+        minimizer: ScipyMinimizer,
+        problem: Problem,
+        spec: MethodSpec,
+        plan: _Plan,
+        ev: Evaluator,
+    ):
+        self.minimizer = minimizer
+        self.problem = problem
+        self.spec = spec
+        self.plan = plan
+        self.ev = ev
+        self.options = dict(minimizer.options)
+        if problem.float32 and minimizer.tol is None:
             # SciPy's defaults ask more of a float32 loss than it can resolve.
             for name, value in spec.float32:
-                options.setdefault(name, value)
-        kwargs: dict[str, Any] = {"method": spec.name, "tol": self.tol, "options": options}
+                self.options.setdefault(name, value)
+
+    def step(
+        self,
+        x0: np.ndarray,
+        *,
+        options: dict | None = None,
+        callback: Callable[[Evaluation], Any] | None = None,
+    ) -> FitResult:
+        """One SciPy call from `x0` with `options` on top of the run's options."""
+        from scipy.optimize import Bounds, HessianUpdateStrategy, minimize
+
+        if callback is not None and not callable(callback):
+            raise InputError(f"callback must be callable or None; got {describe(callback)}.")
+        problem, spec, plan, ev = self.problem, self.spec, self.plan, self.ev
+        options = {**self.options, **(options or {})}
+        exact = {"jac": ev.grad, "hess": ev.hess, "hessp": ev.hessp}
+        kwargs: dict[str, Any] = {
+            "method": spec.name,
+            "tol": self.minimizer.tol,
+            "options": options,
+        }
         for name in ("jac", "hess", "hessp"):
             value = getattr(plan, name)
             if value is not None:
                 kwargs[name] = exact[name] if value is EXACT else value
+        if isinstance(plan.hess, HessianUpdateStrategy):
+            kwargs["hess"] = copy.deepcopy(plan.hess)  # a fresh quasi-Newton state per call
         fun = ev.fun
         if plan.jac is EXACT and plan.fuse == "value_and_grad":
             # Value and gradient always together: one call, and SciPy memoizes the pair.
@@ -246,11 +321,17 @@ class ScipyMinimizer:
         start = time.perf_counter()
         with problem.backend.session():
             try:
-                raw = minimize(fun, problem.x0.copy(), **kwargs)
+                raw = minimize(fun, np.array(x0, dtype=np.float64), **kwargs)
             except _Stop:
                 raw = None
+            except EvaluationLimit:
+                raw, state.limit = None, True
             elapsed = time.perf_counter() - start
-            return _finish(spec, problem, ev, plan, raw, state, elapsed, options)
+            budget, ev.max_evals = ev.max_evals, None  # the report may evaluate the answer
+            try:
+                return _finish(spec, problem, ev, plan, raw, state, elapsed, options)
+            finally:
+                ev.max_evals = budget
 
 
 # -- pieces of the run --------------------------------------------------------------
@@ -331,6 +412,7 @@ def _constraint_hess(problem: Problem, ev: Evaluator, plan: _Plan) -> Any:
 class _CallbackState:
     nit: int = 0
     stopped: bool = False
+    limit: bool = False
     x: np.ndarray | None = None
 
 
@@ -377,7 +459,10 @@ def _finish(
     options: dict,
 ) -> FitResult:
     """The `FitResult` of a finished (or stopped) run."""
-    x = state.x if state.stopped else np.array(raw.x, dtype=np.float64).ravel()
+    if state.limit:  # the evaluation budget ran out: the best point seen is the answer
+        x = ev.best_x if ev.best_x is not None else problem.x0
+    else:
+        x = state.x if state.stopped else np.array(raw.x, dtype=np.float64).ravel()
     # What SciPy knows at x: its gradient estimate when it used finite
     # differences, its multipliers (SLSQP, trust-constr; bounds last there).
     g = lam = bound_mult = None
@@ -391,7 +476,13 @@ def _finish(
         lam = _multipliers(spec, raw, cset)
     if raw is not None and spec.multipliers == "trust-constr" and problem.bounds is not None:
         bound_mult = -np.asarray(raw["v"][-1], dtype=np.float64)
-    if state.stopped:
+    if state.limit:
+        success, status = False, "maxiter"
+        message = (
+            f"the evaluation budget ({ev.counts.nfev} loss evaluations) is spent; the "
+            "best point seen is the answer"
+        )
+    elif state.stopped:
         success, message = False, f"stopped by the callback at iteration {state.nit}"
         status = raw["status"] if raw is not None and spec.key == "trust-constr" else 99
     else:

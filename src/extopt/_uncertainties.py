@@ -1,0 +1,265 @@
+"""Uncertainties of a fit: the Hessian at the minimum, the covariance, the
+estimated distance to the minimum (EDM), and profile-likelihood errors.
+
+All of it works on the flat vector and the problem behind a `FitResult`, so
+every backend (and every algorithm) gets the same numbers:
+
+- the Hessian is exact from the backend ("autodiff"), central differences of
+  the gradient ("finite_difference"), or the algorithm's own approximation of
+  its inverse ("approx", BFGS-family methods);
+- where bounds or constraints are active, only the directions in which the
+  parameters are free count: the covariance is ``2 * errordef * Z (Z^T H Z)^-1
+  Z^T`` with Z a basis of the null space of the active constraints;
+- profile errors find, for each parameter, where the loss minimized over the
+  other parameters rises by ``errordef * chi2.ppf(cl, 1)``.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from ._constraints import active_set
+from ._errors import InputError, MethodError, describe
+
+#: One standard deviation of a normal distribution, the default confidence level.
+ONE_SIGMA = 0.6826894921370859
+
+
+def confidence_level(cl: float | None, sigma: float | None) -> float:
+    """The confidence level from `cl` or `sigma` (in standard deviations)."""
+    from scipy.stats import chi2
+
+    if cl is not None and sigma is not None:
+        raise InputError("give cl or sigma, not both.")
+    if sigma is not None:
+        if not (isinstance(sigma, int | float) and sigma > 0):
+            raise InputError(f"sigma must be a positive number; got {describe(sigma)}.")
+        return float(chi2.cdf(float(sigma) ** 2, 1))
+    if cl is None:
+        return ONE_SIGMA
+    if not (isinstance(cl, int | float) and 0 < cl < 1):
+        raise InputError(f"cl must be a number between 0 and 1; got {describe(cl)}.")
+    return float(cl)
+
+
+def hessian(result: Any, method: str = "autodiff") -> np.ndarray:
+    """The Hessian of the loss at the result's minimum (flat, n x n)."""
+    problem = result._problem
+    x = result.x_flat
+    functions = problem.functions
+    if method == "autodiff":
+        if functions.hess is None or not functions.exact:
+            raise MethodError(
+                f"the {problem.backend.name} backend has no automatic Hessian: use "
+                "method='finite_difference' (or a backend with automatic derivatives)."
+            )
+        with problem.backend.session():
+            return _symmetric(functions.hess(x))
+    if method == "finite_difference":
+        with problem.backend.session():
+            return _symmetric(_fd_hessian(problem, x))
+    raise InputError(
+        f"method must be 'autodiff', 'approx' or 'finite_difference'; got {describe(method)}."
+    )
+
+
+def _symmetric(h: np.ndarray) -> np.ndarray:
+    h = np.asarray(h, dtype=np.float64)
+    return 0.5 * (h + h.T)
+
+
+def _fd_hessian(problem: Any, x: np.ndarray) -> np.ndarray:
+    """Central differences of the gradient (second differences of the value
+    without one)."""
+    functions = problem.functions
+    n = x.size
+    steps = np.cbrt(np.finfo(np.float64).eps) * np.maximum(1.0, np.abs(x))
+    h = np.empty((n, n))
+    if functions.value_and_grad is not None:
+        for i in range(n):
+            e = np.zeros(n)
+            e[i] = steps[i]
+            h[:, i] = (functions.value_and_grad(x + e)[1] - functions.value_and_grad(x - e)[1]) / (
+                2 * steps[i]
+            )
+        return h
+    value = functions.value
+    steps = np.finfo(np.float64).eps ** 0.25 * np.maximum(1.0, np.abs(x))
+    f0 = value(x)
+    for i in range(n):
+        for j in range(i, n):
+            ei = np.zeros(n)
+            ej = np.zeros(n)
+            ei[i] = steps[i]
+            ej[j] = steps[j]
+            if i == j:
+                h[i, i] = (value(x + ei) - 2 * f0 + value(x - ei)) / steps[i] ** 2
+            else:
+                h[i, j] = h[j, i] = (
+                    value(x + ei + ej)
+                    - value(x + ei - ej)
+                    - value(x - ei + ej)
+                    + value(x - ei - ej)
+                ) / (4 * steps[i] * steps[j])
+    return h
+
+
+def free_basis(result: Any) -> np.ndarray | None:
+    """An orthonormal basis of the directions in which the parameters are free
+    at the minimum (None: all of them)."""
+    problem = result._problem
+    active = active_set(result.x_flat, problem.bounds, result._c, result._J, problem.constraints)
+    if active is None:
+        return None
+    from scipy.linalg import null_space
+
+    return null_space(active)
+
+
+def covariance(result: Any, method: str = "autodiff") -> np.ndarray:
+    """2 * errordef * (the inverse Hessian in the free directions), flat n x n."""
+    errordef = result.get("errordef") or 1.0
+    if method == "approx":
+        inv = result.get("hess_inv")
+        if inv is None:
+            raise MethodError(
+                f"{result.method} keeps no approximation of the inverse Hessian; use "
+                "method='autodiff' or 'finite_difference'."
+            )
+        inv = inv.todense() if hasattr(inv, "todense") else np.asarray(inv, dtype=np.float64)
+        return 2.0 * errordef * _symmetric(np.asarray(inv))
+    h = hessian(result, method)
+    z = free_basis(result)
+    if z is None:
+        return 2.0 * errordef * _inverse(h)
+    if z.shape[1] == 0:
+        return np.zeros_like(h)
+    return 2.0 * errordef * (z @ _inverse(z.T @ h @ z) @ z.T)
+
+
+def _inverse(h: np.ndarray) -> np.ndarray:
+    try:
+        return np.linalg.inv(h)
+    except np.linalg.LinAlgError:
+        return np.linalg.pinv(h)
+
+
+def edm(result: Any) -> float:
+    """1/2 g^T H^-1 g in the free directions (g the Lagrangian gradient), from
+    the algorithm's inverse-Hessian approximation when it has one and nothing
+    is active, else from the exact (or finite-difference) Hessian. Infinite
+    when the Hessian is not positive definite there: not a minimum."""
+    g = result._residual
+    if g is None:
+        return math.nan
+    z = free_basis(result)
+    inv = result.get("hess_inv")
+    if z is None and inv is not None:
+        step = inv @ g if not hasattr(inv, "matvec") else inv.matvec(g)
+        value = 0.5 * float(g @ np.ravel(step))
+        return value if value >= 0 else math.inf
+    problem = result._problem
+    method = (
+        "autodiff" if problem.functions.exact and problem.functions.hess else ("finite_difference")
+    )
+    h = hessian(result, method)
+    if z is not None:
+        h = z.T @ h @ z
+        g = z.T @ g
+    if h.size == 0:
+        return 0.0
+    try:
+        chol = np.linalg.cholesky(h)
+    except np.linalg.LinAlgError:
+        return math.inf
+    y = np.linalg.solve(chol, g)
+    return 0.5 * float(y @ y)
+
+
+def profile_errors(result: Any, minimizer: Any, names: list[str], q: float) -> tuple[dict, Any]:
+    """Where the profile of each parameter in `names` rises by errordef * q.
+
+    Returns ({name: {"lower": ..., "upper": ..., "is_valid": ..., ...}}, the
+    best point found on the way if it is lower than the result's minimum, else
+    None)."""
+    from scipy.optimize import brentq
+
+    problem = result._problem
+    errordef = result.get("errordef") or 1.0
+    threshold = result.fun + errordef * q
+    x_hat = result.x_flat
+    cov = covariance(
+        result,
+        "autodiff" if problem.functions.exact and problem.functions.hess else "finite_difference",
+    )
+    lower_b, upper_b = (
+        problem.bounds
+        if problem.bounds is not None
+        else (np.full(x_hat.size, -np.inf), np.full(x_hat.size, np.inf))
+    )
+    all_names = result["names"]
+    lowest = {"f": result.fun, "x": None}
+    out = {}
+    for name in names:
+        i = all_names.index(name)
+        sigma = math.sqrt(max(cov[i, i], 0.0)) * math.sqrt(q) or 1e-3 * max(1.0, abs(x_hat[i]))
+        slope = cov[:, i] / cov[i, i] if cov[i, i] > 0 else np.zeros_like(x_hat)
+        warm = {"x": x_hat}
+
+        def excess(theta, i=i, slope=slope, warm=warm):
+            start = warm["x"] + slope * (theta - warm["x"][i])
+            start[i] = theta
+            f, x = _profile_point(problem, minimizer, i, theta, start)
+            warm["x"] = x
+            if f < lowest["f"] - 1e-6 * errordef:
+                lowest.update(f=f, x=x)
+            return f - threshold
+
+        entry: dict[str, Any] = {"is_valid": True, "at_limit": False}
+        for side, key in ((-1.0, "lower"), (1.0, "upper")):
+            warm["x"] = x_hat
+            inner, outer = x_hat[i], None
+            step = sigma
+            limit = lower_b[i] if side < 0 else upper_b[i]
+            for _ in range(12):
+                trial = x_hat[i] + side * step
+                if (trial - limit) * side >= 0:  # the limit comes first
+                    trial = limit
+                if excess(trial) > 0:
+                    outer = trial
+                    break
+                inner = trial
+                if trial == limit:
+                    break
+                step *= 2.0
+            if outer is None:
+                entry["is_valid"] = False
+                entry["at_limit"] = entry["at_limit"] or bool(np.isfinite(limit))
+                entry[key] = float(inner - x_hat[i])
+                continue
+            root = brentq(excess, inner, outer, xtol=1e-6 * sigma, rtol=1e-10)
+            entry[key] = float(root - x_hat[i])
+        out[name] = entry
+    return out, (lowest["x"] if lowest["x"] is not None else None)
+
+
+def _profile_point(
+    problem: Any, minimizer: Any, i: int, theta: float, start: np.ndarray
+) -> tuple[float, np.ndarray]:
+    """min of the loss over the other parameters with parameter i at theta."""
+    import dataclasses
+
+    lower, upper = (
+        problem.bounds
+        if problem.bounds is not None
+        else (np.full(start.size, -np.inf), np.full(start.size, np.inf))
+    )
+    lower, upper = lower.copy(), upper.copy()
+    lower[i] = upper[i] = theta
+    start = np.clip(start, lower, upper)
+    fixed = dataclasses.replace(problem, x0=start, bounds=(lower, upper))
+    res = minimizer.minimize(fixed)
+    return res.fun, res.x_flat
