@@ -180,7 +180,7 @@ def test_stateful_problem_matches_scipy_on_numpy(name):
         options={"ftol": 1e-14, "maxiter": 500},
     )
     opt, _ = _stateful(name)
-    opt._scipy = extopt._scipy.ScipyMinimizer(
+    opt._scipy = extopt.Scipy.like_scipy(
         "trust-constr",
         options={"gtol": 1e-12, "xtol": 1e-14, "barrier_tol": 1e-12, "maxiter": 5000},
     )

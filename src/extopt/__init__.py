@@ -13,27 +13,55 @@ No framework is imported until a backend that needs it is used.
 from __future__ import annotations
 
 from ._errors import BackendError, ExtoptError, ExtoptWarning, InputError, MethodError, ShapeError
-from ._evaluator import Evaluation
+from ._evaluator import Evaluation, EvaluationLimit
 from ._methods import METHODS, method_names
 from ._minimize import minimize
+from ._minimizers import (
+    ALIASES,
+    EDM,
+    MINIMIZERS,
+    BaseMinimizer,
+    ConvergenceCriterion,
+    LossEval,
+    Scipy,
+)
+from ._params import Loss
 from ._result import FitResult
+from ._strategy import FailFastStrategy, NaNError, PushbackStrategy, Strategy, ToyStrategy
 from .backends import available_backends, get_backend
+
+globals().update(MINIMIZERS)
+globals().update(ALIASES)
 
 __version__ = "0.1.0"
 
 __all__ = [
     "METHODS",
     "BackendError",
+    "BaseMinimizer",
+    "ConvergenceCriterion",
+    "EDM",
     "Evaluation",
+    "EvaluationLimit",
     "ExtoptError",
     "ExtoptWarning",
+    "FailFastStrategy",
     "FitResult",
     "InputError",
+    "Loss",
+    "LossEval",
     "MethodError",
+    "NaNError",
+    "PushbackStrategy",
+    "Scipy",
     "ShapeError",
+    "Strategy",
+    "ToyStrategy",
     "__version__",
     "available_backends",
     "get_backend",
     "method_names",
     "minimize",
+    *MINIMIZERS,
+    *ALIASES,
 ]

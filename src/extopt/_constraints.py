@@ -337,8 +337,9 @@ class ConstraintSet:
 
 def _active_bounds(x: np.ndarray, bounds: tuple[np.ndarray, np.ndarray]):
     lower, upper = bounds
-    lo = np.flatnonzero(x - lower <= 1e-6 * (1.0 + np.abs(lower)))
-    up = np.flatnonzero(upper - x <= 1e-6 * (1.0 + np.abs(upper)))
+    with np.errstate(invalid="ignore"):
+        lo = np.flatnonzero(np.isfinite(lower) & (x - lower <= 1e-6 * (1.0 + np.abs(lower))))
+        up = np.flatnonzero(np.isfinite(upper) & (upper - x <= 1e-6 * (1.0 + np.abs(upper))))
     return lo, up
 
 

@@ -32,10 +32,11 @@ from ._bounds import clip_start, normalize_bounds
 from ._constraints import ConstraintSet
 from ._errors import InputError, describe
 from ._evaluator import Evaluation, Evaluator
+from ._minimizers import Scipy
+from ._params import element_names
 from ._problem import Problem
 from ._report import report
 from ._result import FitResult
-from ._scipy import ScipyMinimizer
 from ._tree import Packer
 from .backends import Backend, FlatFunctions
 
@@ -341,9 +342,19 @@ class ScipyOptimizerInterface(ExternalOptimizerInterface):
                 f"unknown optimizer keyword argument(s) {unknown}; ScipyOptimizerInterface "
                 f"takes {list(SCIPY_KWARGS)}."
             )
-        kwargs = dict(kwargs)
-        kwargs.setdefault("method", "L-BFGS-B")
-        self._scipy = ScipyMinimizer(**kwargs)  # checked now, not at minimize
+        options = kwargs.get("options")
+        if options is not None and not isinstance(options, dict):
+            raise InputError(f"options must be a dict; got {describe(options)}.")
+        tol = kwargs.get("tol")
+        if tol is not None and (
+            isinstance(tol, bool) or not isinstance(tol, int | float) or not tol >= 0
+        ):
+            raise InputError(f"tol must be None or a non-negative number; got {describe(tol)}.")
+        # checked now, not at minimize; SciPy's own stopping rule, as in the seed
+        self._scipy = Scipy.like_scipy(
+            kwargs.get("method", "L-BFGS-B"), hessian=kwargs.get("hess"), options=options
+        )
+        self._scipy_tol = tol
 
     def _run(
         self, problem: Problem, step_callback: Callable | None, loss_callback: Callable | None
@@ -354,7 +365,20 @@ class ScipyOptimizerInterface(ExternalOptimizerInterface):
             def callback(info: Evaluation) -> None:
                 step_callback(info.x)
 
-        return self._scipy.minimize(problem, callback=callback, loss_callback=loss_callback)
+        names = element_names(problem.packer)
+        result = self._scipy._fit(
+            problem,
+            1.0,
+            names,
+            None,
+            self._adapter.loss,
+            None,
+            callback=callback,
+            loss_callback=loss_callback,
+            scipy_tol=self._scipy_tol,
+        )
+        result._leaves = list(self._adapter.variables)
+        return result
 
 
 def _ignore(*_: Any) -> None:

@@ -6,9 +6,10 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ._evaluator import Evaluation
+from ._minimizers import Scipy
+from ._params import element_names
 from ._problem import Problem
 from ._result import FitResult
-from ._scipy import ScipyMinimizer
 from .backends import Backend
 
 
@@ -78,7 +79,19 @@ def minimize(
         The answer in the structure of x0, SciPy's fields, the multipliers and
         the KKT measures; see `FitResult`.
     """
-    minimizer = ScipyMinimizer(method, tol=tol, options=options, hess=hess)
+    # One code path: a minimizer object with no convergence criterion of its
+    # own (SciPy's stopping rule, one run), no NaN strategy and no budget.
+    if options is not None and not isinstance(options, dict):
+        from ._errors import MethodError, describe
+
+        raise MethodError(f"options must be a dict; got {describe(options)}.")
+    minimizer = Scipy.like_scipy(method, hessian=hess, options=options)
+    if tol is not None and (
+        isinstance(tol, bool) or not isinstance(tol, int | float) or not tol >= 0
+    ):
+        from ._errors import InputError, describe
+
+        raise InputError(f"tol must be None or a non-negative number; got {describe(tol)}.")
     problem = Problem.build(
         fun,
         x0,
@@ -90,4 +103,21 @@ def minimize(
         backend=backend,
         jac=jac,
     )
-    return minimizer.minimize(problem, callback=callback, loss_callback=loss_callback)
+    for name, cb in (("callback", callback), ("loss_callback", loss_callback)):
+        if cb is not None and not callable(cb):
+            from ._errors import InputError, describe
+
+            raise InputError(f"{name} must be callable or None; got {describe(cb)}.")
+    result = minimizer._fit(
+        problem,
+        getattr(fun, "errordef", 1.0),
+        element_names(problem.packer),
+        None,
+        fun,
+        None,
+        callback=callback,
+        loss_callback=loss_callback,
+        scipy_tol=tol,
+    )
+    result._leaves = problem.backend.flatten(x0)[0]
+    return result

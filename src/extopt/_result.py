@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 #: SciPy result fields that extopt renames because it gives the name another
 #: meaning: SLSQP's flat `multipliers` (extopt's are per constraint) and
 #: trust-constr's `method` (its sub-algorithm; extopt's `method` is the SciPy
@@ -96,3 +98,243 @@ class FitResult(dict):
         from ._repr import result_text
 
         return result_text(self)
+
+    # -- uncertainties -----------------------------------------------------------------
+    def _live_problem(self) -> Any:
+        problem = self.__dict__.get("_problem")
+        if problem is None:
+            from ._errors import InputError
+
+            raise InputError(
+                "this FitResult was frozen or unpickled: it keeps the numbers, not the loss, so "
+                "uncertainties cannot be computed anymore."
+            )
+        return problem
+
+    def _param_entries(self) -> dict:
+        params = self.get("params")
+        if params is None:
+            from ._errors import InputError
+
+            raise InputError("this result has no named parameters.")
+        return params
+
+    def hesse(
+        self,
+        method: str | None = None,
+        cl: float | None = None,
+        name: str = "hesse",
+        sigma: float | None = None,
+    ) -> dict[str, dict[str, float]]:
+        """Symmetric errors from the Hessian at the minimum.
+
+        The covariance is ``2 * errordef * H^-1`` (in the directions where the
+        parameters are free), H the exact Hessian ("autodiff"), central
+        differences of the gradient ("finite_difference"), or the algorithm's
+        own inverse-Hessian approximation ("approx"); None: "autodiff" where
+        the backend has it, else "finite_difference". Errors are scaled to the
+        confidence level `cl` (or `sigma` standard deviations; default one).
+        Returns ``{name: {"error": ...}}`` and stores it under
+        ``result.params[name]["hesse"]``.
+        """
+        from scipy.stats import norm
+
+        from ._uncertainties import confidence_level, covariance
+
+        problem = self._live_problem()
+        if method is None:
+            from ._uncertainties import default_method
+
+            method = default_method(problem)
+        cl = confidence_level(cl, sigma)
+        cov = covariance(self, method)
+        scale = float(norm.ppf(0.5 + cl / 2))
+        errors = np.sqrt(np.clip(np.diag(cov), 0.0, None)) * scale
+        out = {}
+        params = self._param_entries()
+        for param, error in zip(self["names"], errors, strict=True):
+            entry = {"error": float(error), "cl": cl, "method": method}
+            params[param][name] = entry
+            out[param] = {"error": float(error)}
+        self._covariance = (cov, method)
+        return out
+
+    def errors(
+        self,
+        params: Any = None,
+        method: str = "profile",
+        cl: float | None = None,
+        sigma: float | None = None,
+        name: str = "errors",
+    ):
+        """Asymmetric errors from the profile of the loss (the MINOS idea).
+
+        For each parameter, the values where the loss minimized over all other
+        parameters has risen by ``errordef * chi2.ppf(cl, 1)`` (for one
+        standard deviation: by errordef). Returns ``(errors, new_result)``:
+        ``{name: {"lower": negative, "upper": positive, "is_valid": ...}}`` (also
+        stored under ``result.params[name]["errors"]``) and, if a lower minimum
+        was found on the way, the result of a fit restarted there (else None).
+        """
+        from scipy.stats import chi2
+
+        from ._errors import InputError
+        from ._uncertainties import confidence_level, profile_errors
+
+        if method != "profile":
+            raise InputError(f"method must be 'profile'; got {method!r}.")
+        problem = self._live_problem()
+        cl = confidence_level(cl, sigma)
+        names = (
+            self["names"]
+            if params is None
+            else ([params] if isinstance(params, str) else list(params))
+        )
+        unknown = [p for p in names if p not in self["names"]]
+        if unknown:
+            raise InputError(f"unknown parameter(s) {unknown}; the fit has {self['names']}.")
+        from ._scipy import ScipyMinimizer
+
+        profiler = ScipyMinimizer(
+            "SLSQP" if problem.constraints is not None else "L-BFGS-B",
+            options={"ftol": 1e-12, "maxiter": 10_000},
+        )
+        with problem.backend.session():
+            found, lower_x = profile_errors(self, profiler, names, float(chi2.ppf(cl, 1)))
+        entries = self._param_entries()
+        for param, entry in found.items():
+            entry["cl"] = cl
+            entries[param][name] = entry
+        new_result = None
+        if lower_x is not None:
+            import warnings
+
+            from ._errors import ExtoptWarning
+
+            warnings.warn(
+                "a lower minimum was found while profiling; the fit is restarted "
+                "there and returned as the second value.",
+                ExtoptWarning,
+                stacklevel=2,
+            )
+            minimizer = self.get("minimizer")
+            new_result = minimizer._fit(
+                _replace_x0(problem, lower_x),
+                self["errordef"],
+                self["names"],
+                None,
+                self.get("loss"),
+                self,
+            )
+        return found, new_result
+
+    def covariance(
+        self, params: Any = None, method: str | None = None, as_dict: bool = False
+    ) -> Any:
+        """The covariance matrix of `params` (default: all), from `hesse` (run
+        now with `method` if it has not run, or ran with another method)."""
+        names, idx = self._selection(params)
+        cached = self.__dict__.get("_covariance")
+        if cached is None or (method is not None and cached[1] != method):
+            self.hesse(method=method)
+        cov = self.__dict__["_covariance"][0][np.ix_(idx, idx)]
+        if as_dict:
+            return {
+                (a, b): float(cov[i, j]) for i, a in enumerate(names) for j, b in enumerate(names)
+            }
+        return cov
+
+    def correlation(
+        self, params: Any = None, method: str | None = None, as_dict: bool = False
+    ) -> Any:
+        """The correlation matrix (the covariance scaled by the errors)."""
+        names, _ = self._selection(params)
+        cov = self.covariance(params, method)
+        sd = np.sqrt(np.clip(np.diag(cov), 0.0, None))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            corr = cov / np.outer(sd, sd)
+        if as_dict:
+            return {
+                (a, b): float(corr[i, j]) for i, a in enumerate(names) for j, b in enumerate(names)
+            }
+        return corr
+
+    def _selection(self, params: Any) -> tuple[list[str], list[int]]:
+        from ._errors import InputError
+
+        all_names = self.get("names") or []
+        names = (
+            all_names if params is None else ([params] if isinstance(params, str) else list(params))
+        )
+        unknown = [p for p in names if p not in all_names]
+        if unknown:
+            raise InputError(f"unknown parameter(s) {unknown}; the fit has {all_names}.")
+        return names, [all_names.index(p) for p in names]
+
+    # -- the parameters' own objects ---------------------------------------------------
+    def update_params(self) -> FitResult:
+        """Write the answer into the parameters' own objects (NumPy arrays in
+        place, torch tensors, TensorFlow variables); returns the result."""
+        self._write(self.x_flat)
+        return self
+
+    def _write(self, flat: np.ndarray) -> None:
+        from ._errors import InputError
+
+        leaves = self.__dict__.get("_leaves")
+        problem = self._live_problem()
+        if leaves is None:
+            raise InputError(
+                "this fit's parameters were given as values in a dict or list of "
+                "dicts: there are no objects to update."
+            )
+        problem.backend.write_leaves(leaves, problem.packer.split(np.asarray(flat)))
+
+    def __enter__(self) -> FitResult:
+        """`with result:` sets the parameters to the answer and restores them after."""
+        problem = self._live_problem()
+        leaves = self.__dict__.get("_leaves") or []
+        saved = problem.packer._concat([problem.backend.to_numpy(leaf) for leaf in leaves])
+        self._saved = saved
+        self.update_params()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._write(self.__dict__.pop("_saved"))
+
+    def freeze(self) -> FitResult:
+        """Drop the live references (the loss, the compiled functions, the
+        parameters' objects) and turn framework arrays into NumPy arrays, so
+        that the result pickles and holds nothing alive; returns the result."""
+        import optree
+
+        for key in ("_problem", "_leaves", "_c", "_J", "_residual", "_covariance"):
+            self.__dict__.pop(key, None)
+        for key in ("loss", "minimizer"):
+            if self.get(key) is not None:
+                self[key] = repr(self[key])
+        for key in ("x", "jac", "multipliers", "bound_multipliers", "constr"):
+            if self.get(key) is not None:
+                self[key] = optree.tree_map(_to_numpy, self[key], none_is_leaf=True)
+        return self
+
+    def _repr_html_(self) -> str:
+        from ._repr import result_html
+
+        return result_html(self)
+
+
+def _to_numpy(leaf: Any) -> Any:
+    if leaf is None or isinstance(leaf, int | float | np.ndarray | np.generic):
+        return leaf
+    if hasattr(leaf, "detach"):
+        leaf = leaf.detach().cpu()
+    if hasattr(leaf, "numpy"):
+        return np.asarray(leaf.numpy())
+    return np.asarray(leaf)
+
+
+def _replace_x0(problem: Any, x0: np.ndarray) -> Any:
+    import dataclasses
+
+    return dataclasses.replace(problem, x0=np.asarray(x0, dtype=np.float64))

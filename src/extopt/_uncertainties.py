@@ -45,6 +45,12 @@ def confidence_level(cl: float | None, sigma: float | None) -> float:
     return float(cl)
 
 
+def default_method(problem: Any) -> str:
+    """ "autodiff" where the backend has exact Hessians, else "finite_difference"."""
+    functions = problem.functions
+    return "autodiff" if functions.exact and functions.hess else "finite_difference"
+
+
 def hessian(result: Any, method: str = "autodiff") -> np.ndarray:
     """The Hessian of the loss at the result's minimum (flat, n x n)."""
     problem = result._problem

@@ -203,6 +203,27 @@ class Backend(ABC):
         calling the user's Python functions eagerly (user-supplied derivatives)."""
         return packer.unpack(x)
 
+    # -- writing answers into the user's objects (FitResult.update_params) -----------
+    def mutable(self, leaf: Any) -> bool:
+        """Whether `leaf` can take new values in place."""
+        return isinstance(leaf, np.ndarray) and leaf.flags.writeable
+
+    def assign(self, leaf: Any, array: np.ndarray) -> None:
+        """Put `array` into the mutable `leaf`."""
+        leaf[...] = np.asarray(array).reshape(leaf.shape)
+
+    def write_leaves(self, leaves: Sequence[Any], arrays: Sequence[np.ndarray]) -> None:
+        """Put `arrays` into `leaves` (all of them or, if one cannot, none)."""
+        fixed = [f"{type(leaf).__name__}" for leaf in leaves if not self.mutable(leaf)]
+        if fixed:
+            raise InputError(
+                f"the parameters include immutable values ({', '.join(sorted(set(fixed)))}): "
+                "update_params writes into NumPy arrays, torch tensors and TensorFlow "
+                "variables only."
+            )
+        for leaf, array in zip(leaves, arrays, strict=True):
+            self.assign(leaf, array)
+
     # -- stateful variables (the seed's ScipyOptimizerInterface) ---------------------
     def read_variables(self, variables: Sequence[Any]) -> list[np.ndarray]:
         """Copies of the variables' current values."""

@@ -114,6 +114,15 @@ class TensorflowBackend(Backend):
             return tf.constant(np.asarray(array), dtype=spec.meta)
         return super().from_numpy(array, spec)
 
+    def mutable(self, leaf: Any) -> bool:
+        return isinstance(leaf, tf.Variable) or super().mutable(leaf)
+
+    def assign(self, leaf: Any, array: np.ndarray) -> None:
+        if isinstance(leaf, tf.Variable):
+            self.write_variables([leaf], [array])
+        else:
+            super().assign(leaf, array)
+
     # -- stateful variables ---------------------------------------------------------
     def read_variables(self, variables: Sequence[Any]) -> list[np.ndarray]:
         return [np.array(v.numpy()) for v in variables]

@@ -123,6 +123,15 @@ class TorchBackend(Backend):
             return torch.as_tensor(np.asarray(array), device=device).to(dtype)
         return super().from_numpy(array, spec)
 
+    def mutable(self, leaf: Any) -> bool:
+        return isinstance(leaf, torch.Tensor) or super().mutable(leaf)
+
+    def assign(self, leaf: Any, array: np.ndarray) -> None:
+        if isinstance(leaf, torch.Tensor):
+            self.write_variables([leaf], [array])
+        else:
+            super().assign(leaf, array)
+
     # -- stateful variables ---------------------------------------------------------
     def read_variables(self, variables: Sequence[Any]) -> list[np.ndarray]:
         return [self.to_numpy(v).copy() for v in variables]

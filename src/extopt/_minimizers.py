@@ -1,0 +1,826 @@
+"""Reusable minimizer objects (zfit's API): a minimizer holds its settings,
+`minimize(loss, params, init)` fits and returns a `FitResult`.
+
+A fit is one or more runs of the external algorithm on the same flat problem,
+sharing one evaluator (its cache, its counts, its NaN strategy and its
+evaluation budget). After each run the convergence criterion decides: the EDM
+(estimated distance to the minimum, 1/2 g^T H^-1 g) below ``tol * errordef``
+is converged, the same rule for every minimizer. A run that stops short is
+restarted from where it stopped with its stopping tolerances ten times
+tighter, at most `MAX_RESTARTS` times; a run that makes no progress, or a
+criterion that is not a number, ends the fit instead of looping.
+
+`extopt.minimize` is a `Scipy` minimizer with no criterion: one run, SciPy's
+own stopping rule, SciPy's answer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ._errors import InputError, MethodError, describe
+from ._evaluator import Evaluation, Evaluator
+from ._log import Progress, check_verbosity, logger, shown
+from ._methods import METHODS, MethodSpec, check_options, get_method, method_names
+from ._params import ParamSpec, as_loss, element_names, parse_params
+from ._problem import FD_SCHEMES, Problem
+from ._report import report
+from ._result import FitResult
+from ._scipy import ScipyMinimizer, check_derivatives
+from ._strategy import NaNError, Strategy, get_strategy
+from ._uncertainties import edm
+
+#: How many times a fit restarts a method that stopped short of the criterion.
+MAX_RESTARTS = 5
+
+
+# -- convergence criteria ---------------------------------------------------------------
+
+
+class ConvergenceCriterion:
+    """Decides whether a result is at the minimum: `calculate(result)` below
+    ``tol * errordef``."""
+
+    name = "criterion"
+
+    def __init__(self, tol: float = 1e-3, loss: Any = None, params: Any = None):
+        self.tol = _check_tol(tol)
+        self.loss = loss
+        self.params = params
+        self.last_value = math.nan
+
+    def calculate(self, result: FitResult) -> float:
+        raise NotImplementedError
+
+    def converged(self, result: FitResult) -> bool:
+        value = self.calculate(result)
+        self.last_value = value
+        errordef = result.get("errordef") or 1.0
+        return bool(math.isfinite(value) and value < self.tol * errordef)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(tol={self.tol})"
+
+
+class EDM(ConvergenceCriterion):
+    """The estimated distance to the minimum, 1/2 g^T H^-1 g, in the directions
+    where the parameters are free (g the Lagrangian gradient where constraints
+    are active); H is the algorithm's inverse-Hessian approximation when it
+    keeps one, else the exact Hessian from the backend (finite differences for
+    the NumPy backend). Infinite where H is not positive definite."""
+
+    name = "edm"
+
+    def calculate(self, result: FitResult) -> float:
+        try:
+            return edm(result)
+        except (ValueError, np.linalg.LinAlgError, FloatingPointError):
+            return math.nan
+
+
+def _check_tol(tol: Any) -> float:
+    if isinstance(tol, bool) or not isinstance(tol, int | float) or not tol > 0:
+        raise InputError(f"tol must be a positive number; got {describe(tol)}.")
+    return float(tol)
+
+
+# -- the evaluator as zfit hands it out -------------------------------------------------
+
+
+class LossEval:
+    """The loss as an algorithm sees it (`create_evaluator`): NumPy values,
+    counted evaluations, the strategy on NaN, a budget of `maxiter`
+    evaluations (`EvaluationLimit` when spent)."""
+
+    def __init__(self, ev: Evaluator, numpy_converter: Callable | None):
+        self._ev = ev
+        self._convert = numpy_converter or (lambda a: a)
+
+    def value(self, x):
+        return self._convert(self._ev.fun(np.asarray(x, dtype=np.float64)))
+
+    def gradient(self, x):
+        return self._convert(self._ev.grad(np.asarray(x, dtype=np.float64)))
+
+    def value_gradient(self, x):
+        x = np.asarray(x, dtype=np.float64)
+        g = self._ev.grad(x)
+        return self._convert(self._ev.fun(x)), self._convert(g)
+
+    def hessian(self, x):
+        return self._convert(self._ev.hess(np.asarray(x, dtype=np.float64)))
+
+    @property
+    def nfunc_eval(self) -> int:
+        return self._ev.counts.nfev
+
+    @property
+    def ngrad_eval(self) -> int:
+        return self._ev.counts.njev
+
+    @property
+    def nhess_eval(self) -> int:
+        return self._ev.counts.nhev
+
+    @property
+    def maxiter(self) -> int | None:
+        return self._ev.max_evals
+
+
+# -- the minimizers --------------------------------------------------------------------
+
+
+class BaseMinimizer:
+    """A reusable minimizer: settings at construction, `minimize` fits.
+
+    Parameters
+    ----------
+    tol : the convergence target: converged when the criterion (EDM) is below
+        ``tol * errordef``. Default 1e-3.
+    gradient : None, False or "auto": the exact automatic gradient; True: the
+        method's own default (SciPy's 2-point finite differences); "2-point",
+        "3-point", "cs": SciPy's finite differences.
+    hessian : for methods that use one: None or "auto" (exact second
+        derivatives), "bfgs" or "sr1" (or a `scipy.optimize.HessianUpdateStrategy`
+        class or instance), "2-point", "3-point", "cs", or a callable.
+    verbosity : 0 (silent) to 10 (every evaluation); see `extopt._log`.
+    maxiter : the budget of loss evaluations; "auto" is max(10_000, 1000 * n).
+    criterion : a `ConvergenceCriterion` class or instance (default `EDM`).
+    strategy : what to do on NaN: `PushbackStrategy` (default),
+        `FailFastStrategy`, `ToyStrategy`, class or instance.
+    name : a name for printing.
+    **options : the SciPy method's options, by SciPy's names.
+    """
+
+    _method: ClassVar[str | None] = None
+
+    def __init__(
+        self,
+        tol: float | None = None,
+        gradient: Any = None,
+        hessian: Any = None,
+        verbosity: int | None = None,
+        maxiter: int | str = "auto",
+        criterion: Any = None,
+        strategy: Any = None,
+        name: str | None = None,
+        **options: Any,
+    ):
+        self._init(
+            self._method,
+            tol,
+            gradient,
+            hessian,
+            verbosity,
+            maxiter,
+            criterion,
+            strategy,
+            name,
+            options,
+        )
+
+    def _init(
+        self, method, tol, gradient, hessian, verbosity, maxiter, criterion, strategy, name, options
+    ) -> None:
+        spec = get_method(method, constrained=False) if method is not None else None
+        self.spec = spec
+        self.tol = 1e-3 if tol is None else _check_tol(tol)
+        self.jac = _gradient_mode(gradient)
+        self.hess = _hessian_choice(hessian)
+        if maxiter not in ("auto", None) and (
+            isinstance(maxiter, bool) or not isinstance(maxiter, int) or maxiter < 1
+        ):
+            raise InputError(
+                f"maxiter must be 'auto', None (no budget) or a positive integer (a "
+                f"budget of loss evaluations); got {describe(maxiter)}."
+            )
+        self.maxiter = maxiter
+        self.verbosity = check_verbosity(verbosity)
+        self.criterion = _criterion(criterion, self.tol)
+        self.strategy = None if strategy is False else get_strategy(strategy)
+        if name is not None and not isinstance(name, str):
+            raise InputError(f"name must be a string; got {describe(name)}.")
+        if spec is not None:
+            for key in ("maxiter", spec.maxiter) if maxiter is not None else ():
+                if key in options:
+                    raise InputError(
+                        f"the option {key!r} is set by the minimizer's maxiter (a budget of loss "
+                        "evaluations); pass maxiter= instead."
+                    )
+            check_options(spec, options)
+            check_derivatives(spec, self.jac, self.hess)
+        self.options = dict(options)
+        self.name = name or (f"Scipy{spec.name}" if spec else "Scipy")
+
+    # -- what users call ----------------------------------------------------------
+    def minimize(
+        self,
+        loss: Any,
+        params: Any = None,
+        init: FitResult | None = None,
+        *,
+        bounds: Any = None,
+        equalities: Any = (),
+        inequalities: Any = (),
+    ) -> FitResult:
+        """Minimize `loss` over `params`, starting from `init` where given.
+
+        `loss` is a callable ``fun(params, *args)`` (its `errordef` attribute
+        is used; 1.0 if absent), an `extopt.Loss`, or a `FitResult` to chain
+        from (its loss, parameters and state). `params`: start values (an
+        array or a tree), or a dict with `value`, `name`, `lower`, `upper`,
+        `step_size`, or a list of such dicts. `init`: an earlier `FitResult`
+        whose values (matched by name; it may cover only some parameters),
+        step sizes, inverse-Hessian approximation and trust radius start this
+        fit. `bounds`, `equalities`, `inequalities` as for `extopt.minimize`.
+        """
+        if isinstance(loss, FitResult):
+            if init is not None:
+                raise InputError("give a FitResult as loss or as init, not both.")
+            init = loss
+            loss = _live(init, "loss")
+        if init is not None and not isinstance(init, FitResult):
+            raise InputError(f"init must be a FitResult; got {describe(init)}.")
+        loss = as_loss(loss)
+        if params is None and init is not None:
+            params = _params_from(init)
+        spec = parse_params(params)
+        problem, names = self._problem(loss, spec, bounds, equalities, inequalities)
+        steps = spec.step_size
+        x0 = problem.x0
+        if init is not None:
+            x0, steps = _apply_init(init, names, x0, steps, problem)
+        problem = dataclasses.replace(problem, x0=x0)
+        result = self._fit(problem, loss.errordef, names, steps, loss, init)
+        result._leaves = (
+            problem.backend.flatten(spec.values)[0] if spec.given_as == "tree" else None
+        )
+        return result
+
+    def create_criterion(self, loss: Any = None, params: Any = None) -> ConvergenceCriterion:
+        """A fresh convergence criterion of this minimizer, for `loss` and `params`."""
+        criterion = (
+            type(self.criterion)(tol=self.tol, loss=loss, params=params)
+            if self.criterion is not None
+            else EDM(tol=self.tol, loss=loss, params=params)
+        )
+        return criterion
+
+    def create_evaluator(
+        self,
+        loss: Any = None,
+        params: Any = None,
+        numpy_converter: Callable | None = None,
+        strategy: Any = None,
+    ) -> LossEval:
+        """The loss as the algorithm sees it: NumPy values, counts, the strategy
+        on NaN, and this minimizer's evaluation budget."""
+        if loss is None or params is None:
+            raise InputError("create_evaluator needs the loss and the params.")
+        loss = as_loss(loss)
+        problem, _ = self._problem(loss, parse_params(params), None, (), ())
+        strategy = self.strategy if strategy is None else get_strategy(strategy)
+        ev = Evaluator(
+            problem.functions,
+            "value_and_grad",
+            None,
+            problem.packer.unpack,
+            problem.x0,
+            strategy=strategy,
+            max_evals=self._budget(problem.n),
+        )
+        return LossEval(ev, numpy_converter)
+
+    # -- how a fit runs -----------------------------------------------------------
+    def _problem(self, loss, spec: ParamSpec, bounds, equalities, inequalities):
+        if spec.lower is not None or spec.upper is not None:
+            if bounds is not None:
+                raise InputError(
+                    "give the limits either in params ('lower', 'upper') or as bounds=, not both."
+                )
+            bounds = (spec.lower, spec.upper)
+        problem = Problem.build(
+            loss.fun,
+            spec.values,
+            args=loss.args,
+            bounds=bounds,
+            equalities=_both(loss.equalities, equalities, "equalities"),
+            inequalities=_both(loss.inequalities, inequalities, "inequalities"),
+            backend=loss.backend,
+            jac=self.jac if self.jac is not None else loss.jac,
+        )
+        names = spec.names or element_names(problem.packer)
+        if len(names) != problem.n:
+            raise InputError(f"{len(names)} names for {problem.n} parameters.")
+        return problem, names
+
+    def _budget(self, n: int) -> int | None:
+        return max(10_000, 1000 * n) if self.maxiter == "auto" else self.maxiter
+
+    def _engine(self, problem: Problem, options: dict) -> ScipyMinimizer:
+        return ScipyMinimizer(
+            self.spec.name if self.spec else None, options=options, hess=self.hess
+        )
+
+    def _fit(
+        self,
+        problem: Problem,
+        errordef: float,
+        names: list[str],
+        steps: Any,
+        loss: Any,
+        init: FitResult | None,
+        *,
+        callback: Callable | None = None,
+        loss_callback: Callable | None = None,
+        scipy_tol: float | None = None,
+    ) -> FitResult:
+        budget = self._budget(problem.n)
+        spec = self.spec or get_method(None, problem.constraints is not None)
+        options = dict(self.options)
+        if self.criterion is not None and budget is not None:
+            options.setdefault(spec.maxiter, budget)  # SciPy must not stop before the budget
+        options.update(_start_options(spec, problem, steps, init, self.options))
+        engine = self._engine(problem, options)
+        engine.tol = scipy_tol
+        strategy = self.strategy
+        if strategy is not None:
+            strategy.start()
+        verbosity = self.verbosity
+        with shown(verbosity):
+            if verbosity:
+                logger.info(
+                    "minimizing %s with %s (%s): %d parameters",
+                    loss,
+                    self.name,
+                    spec.name,
+                    problem.n,
+                )
+            start = time.perf_counter()
+            run = engine.start(
+                problem,
+                loss_callback=_evaluation_log(verbosity, loss_callback),
+                strategy=strategy,
+                max_evals=budget,
+            )
+            progress = Progress(verbosity, None, self.name)
+            try:
+                result, history = self._runs(
+                    run, spec, problem, errordef, _progress_callback(progress, callback)
+                )
+            except NaNError as exc:
+                if strategy is None or not strategy.returns_invalid:
+                    raise
+                result, history = self._failed(run, problem, spec, exc), []
+            finally:
+                progress.close()
+            elapsed = time.perf_counter() - start
+        self._complete(result, problem, errordef, names, loss, history, elapsed, run.ev)
+        if verbosity:
+            logger.info(
+                "%s: valid %s, converged %s, fmin %.10g, edm %s, %d evaluations in %.3g s%s",
+                self.name,
+                result.valid,
+                result.converged,
+                result.fmin,
+                "-" if result.edm is None else f"{result.edm:.3g}",
+                result.nfev,
+                elapsed,
+                "" if result.valid else f" ({result.message})",
+            )
+        return result
+
+    def _runs(
+        self, run, spec: MethodSpec, problem: Problem, errordef: float, callback: Callable | None
+    ) -> tuple[FitResult, list]:
+        """The first run and the restarts; the last result and the EDM history."""
+        x = problem.x0
+        extra: dict[str, Any] = {}
+        history: list[float] = []
+        nit = 0
+        result = None
+        for attempt in range(MAX_RESTARTS + 1):
+            previous = result
+            result = run.step(x, options=extra, callback=callback)
+            nit += result.nit or 0
+            result["errordef"] = errordef
+            if self.criterion is None or result.status == "maxiter":
+                break
+            converged = self.criterion.converged(result)
+            value = self.criterion.last_value
+            history.append(value)
+            if converged or not math.isfinite(value):
+                break
+            if previous is not None and _stuck(previous, result):
+                break
+            if attempt < MAX_RESTARTS:
+                extra = _tighter(spec, run.options, attempt + 1, result)
+                x = result.x_flat
+                logger.debug("restart %d of %s: edm %.3g", attempt + 1, spec.name, value)
+        result["nit"] = nit
+        return result, history
+
+    def _failed(self, run, problem: Problem, spec: MethodSpec, exc: NaNError) -> FitResult:
+        """The invalid result of a fit the strategy gave up on (ToyStrategy)."""
+        ev = run.ev
+        ev.strategy, ev.max_evals = None, None
+        x = ev.best_x if ev.best_x is not None else problem.x0
+        return report(
+            problem,
+            ev,
+            x,
+            method=spec.name,
+            success=False,
+            status="nan",
+            message=str(exc),
+            nit=None,
+            elapsed=0.0,
+            gradient=False,
+        )
+
+    def _complete(
+        self,
+        result: FitResult,
+        problem: Problem,
+        errordef: float,
+        names: list[str],
+        loss: Any,
+        history: list,
+        elapsed: float,
+        ev: Evaluator,
+    ) -> None:
+        """The fit fields: fmin, edm, converged, valid, params by name, ..."""
+        x = result.x_flat
+        result["errordef"] = errordef
+        result["names"] = list(names)
+        result["fmin"] = result.fun
+        result["edm"] = history[-1] if history else None
+        if self.criterion is None:
+            converged = bool(result.success)
+        else:
+            converged = (
+                bool(history) and math.isfinite(history[-1]) and history[-1] < self.tol * errordef
+            )
+        at_limit = _at_limit(x, problem.bounds, names)
+        valid = (
+            converged
+            and not at_limit
+            and result.status not in ("maxiter", "nan")
+            and np.isfinite(result.fun)
+        )
+        if self.criterion is not None and at_limit:
+            result["message"] = f"{result.message}; parameter(s) at a limit: {', '.join(at_limit)}"
+        if self.criterion is not None and not converged and result.status not in ("maxiter", "nan"):
+            result["message"] = (
+                f"{result.message}; not converged: edm "
+                f"{result['edm']} >= tol * errordef = {self.tol * errordef}"
+            )
+        result["converged"] = converged
+        result["valid"] = bool(valid) if self.criterion is not None else bool(result.success)
+        result["params_at_limit"] = bool(at_limit)
+        result["values"] = dict(zip(names, x.tolist(), strict=True))
+        result["params"] = {n: {"value": v} for n, v in zip(names, x.tolist(), strict=True)}
+        result["niter"] = result.nit
+        result["minimizer"] = self
+        result["loss"] = loss
+        result["execution_time"] = elapsed
+        result["info"] = {
+            "restarts": max(len(history) - 1, 0),
+            "edm_history": history,
+            "n_eval": ev.counts.nfev,
+            "counts": ev.counts.as_dict(),
+        }
+
+    def __repr__(self) -> str:
+        return f"<{self.name} tol={self.tol}>"
+
+
+# -- helpers of a fit --------------------------------------------------------------------
+
+
+def _gradient_mode(gradient: Any) -> Any:
+    """`gradient` (zfit's spelling) as `jac` (extopt's)."""
+    if gradient is None or gradient is False or gradient == "auto" or gradient == "zfit":
+        return None
+    if gradient is True:
+        return "2-point"  # SciPy's own default for a method without a gradient
+    if isinstance(gradient, str) and gradient in FD_SCHEMES:
+        return gradient
+    raise InputError(
+        f"gradient must be None, False or 'auto' (exact), True (the method's own default), or "
+        f"one of {list(FD_SCHEMES)}; got {describe(gradient)}."
+    )
+
+
+def _hessian_choice(hessian: Any) -> Any:
+    from scipy.optimize import BFGS, SR1
+
+    if hessian is None or hessian == "auto" or hessian == "zfit":
+        return None
+    if isinstance(hessian, str):
+        named = {"bfgs": BFGS, "sr1": SR1}
+        if hessian.lower() in named:
+            return named[hessian.lower()]
+        if hessian in FD_SCHEMES:
+            return hessian
+        raise InputError(
+            f"hessian must be None or 'auto' (exact), 'bfgs', 'sr1', one of {list(FD_SCHEMES)}, "
+            f"a scipy.optimize.HessianUpdateStrategy or a callable; got {hessian!r}."
+        )
+    from ._scipy import _check_hess_type
+
+    _check_hess_type(hessian)
+    return hessian
+
+
+def _criterion(criterion: Any, tol: float) -> ConvergenceCriterion | None:
+    if criterion is False:
+        return None
+    if criterion is None:
+        return EDM(tol)
+    if isinstance(criterion, type) and issubclass(criterion, ConvergenceCriterion):
+        return criterion(tol)
+    if isinstance(criterion, ConvergenceCriterion):
+        return criterion
+    raise InputError(
+        f"criterion must be None (EDM), a ConvergenceCriterion class or instance; "
+        f"got {describe(criterion)}."
+    )
+
+
+def _both(first: Any, second: Any, what: str) -> tuple:
+    from ._constraints import normalize_functions
+
+    return normalize_functions(first, what) + normalize_functions(second, what)
+
+
+def _live(result: FitResult, key: str) -> Any:
+    value = result.get(key)
+    if value is None or isinstance(value, str):
+        raise InputError(
+            f"this FitResult has no live {key} (it was pickled or frozen): pass the "
+            f"{key} explicitly."
+        )
+    return value
+
+
+def _params_from(result: FitResult) -> dict:
+    """A params spec that continues `result`: values, names, limits, steps."""
+    problem = getattr(result, "_problem", None)
+    spec: dict[str, Any] = {"value": result.x_flat, "name": result["names"]}
+    if problem is not None and problem.bounds is not None:
+        lower, upper = problem.bounds
+        spec["lower"] = [None if np.isneginf(v) else v for v in lower]
+        spec["upper"] = [None if np.isposinf(v) else v for v in upper]
+    return spec
+
+
+def _apply_init(init: FitResult, names: list[str], x0: np.ndarray, steps: Any, problem: Problem):
+    """Start values and step sizes taken from `init`, by parameter name."""
+    known = dict(zip(init.get("names") or [], np.asarray(init.x_flat).tolist(), strict=False))
+    errors = _errors_of(init)
+    x0 = x0.copy()
+    step_out = None if steps is None else np.array(steps, dtype=np.float64)
+    for i, name in enumerate(names):
+        if name in known:
+            x0[i] = known[name]
+            if name in errors:
+                if step_out is None:
+                    step_out = np.full(len(names), np.nan)
+                step_out[i] = errors[name]
+    if problem.bounds is not None:
+        x0 = np.clip(x0, *problem.bounds)
+    return x0, step_out
+
+
+def _errors_of(result: FitResult) -> dict[str, float]:
+    """Step sizes from a result: its hesse errors, else its approximate covariance."""
+    out = {}
+    for name, entry in (result.get("params") or {}).items():
+        err = (entry.get("hesse") or {}).get("error")
+        if err is not None and np.isfinite(err) and err > 0:
+            out[name] = float(err)
+    if not out and result.get("hess_inv") is not None and result.get("names"):
+        inv = result["hess_inv"]
+        inv = inv.todense() if hasattr(inv, "todense") else np.asarray(inv)
+        diag = np.diag(np.asarray(inv)) * 2 * (result.get("errordef") or 1.0)
+        out = {n: float(np.sqrt(d)) for n, d in zip(result["names"], diag, strict=True) if d > 0}
+    return out
+
+
+def _start_options(
+    spec: MethodSpec, problem: Problem, steps: Any, init: FitResult | None, user: dict
+) -> dict:
+    """Options that start a method where `steps` and `init` say (never the user's)."""
+    out: dict[str, Any] = {}
+    x0 = problem.x0
+    n = x0.size
+    if steps is not None:
+        steps = np.where(np.isfinite(steps), steps, np.maximum(0.05 * np.abs(x0), 1e-2))
+        scale = float(np.mean(steps))
+        by_method = {
+            "nelder-mead": ("initial_simplex", lambda: np.vstack([x0, x0 + np.diag(steps)])),
+            "powell": ("direc", lambda: np.diag(steps)),
+            "cobyla": ("rhobeg", lambda: scale),
+            "cobyqa": ("initial_tr_radius", lambda: scale),
+            "trust-constr": ("initial_tr_radius", lambda: float(np.linalg.norm(steps))),
+            "trust-ncg": ("initial_trust_radius", lambda: float(np.linalg.norm(steps))),
+            "trust-krylov": ("initial_trust_radius", lambda: float(np.linalg.norm(steps))),
+            "trust-exact": ("initial_trust_radius", lambda: float(np.linalg.norm(steps))),
+            "dogleg": ("initial_trust_radius", lambda: float(np.linalg.norm(steps))),
+        }
+        if spec.key in by_method:
+            name, make = by_method[spec.key]
+            if name not in user:
+                out[name] = make()
+    if init is not None:
+        if spec.key == "bfgs" and "hess_inv0" not in user:
+            inv = _matching_inverse_hessian(init, n)
+            if inv is not None:
+                out["hess_inv0"] = inv
+        if spec.key == "trust-constr" and init.get("tr_radius") and "initial_tr_radius" not in user:
+            out["initial_tr_radius"] = float(init["tr_radius"])
+    return out
+
+
+def _matching_inverse_hessian(init: FitResult, n: int) -> np.ndarray | None:
+    """init's dense inverse-Hessian approximation, made symmetric positive definite."""
+    inv = init.get("hess_inv")
+    if inv is None:
+        return None
+    inv = inv.todense() if hasattr(inv, "todense") else np.asarray(inv, dtype=np.float64)
+    inv = np.asarray(inv, dtype=np.float64)
+    if inv.shape != (n, n) or not np.all(np.isfinite(inv)):
+        return None
+    inv = 0.5 * (inv + inv.T)
+    values, vectors = np.linalg.eigh(inv)
+    floor = 1e-10 * max(float(np.max(np.abs(values))), 1e-300)
+    values = np.maximum(values, floor)  # BFGS needs a positive definite start
+    return (vectors * values) @ vectors.T
+
+
+def _tighter(spec: MethodSpec, options: dict, k: int, result: FitResult) -> dict:
+    """The method's stopping tolerances 10**-k of what they were, for restart k."""
+    out: dict[str, Any] = {}
+    for name, default in spec.tolerances:
+        base = options.get(name, default)
+        if isinstance(base, int | float) and base > 0:
+            out[name] = base * 10.0 ** (-k)
+    if spec.key == "nelder-mead" and "final_simplex" in (result.get("scipy_result") or {}):
+        out["initial_simplex"] = np.asarray(result["scipy_result"]["final_simplex"][0])
+    if spec.key == "bfgs" and result.get("hess_inv") is not None:
+        inv = _matching_inverse_hessian(result, result.x_flat.size)
+        if inv is not None:
+            out["hess_inv0"] = inv
+    return out
+
+
+def _stuck(previous: FitResult, current: FitResult) -> bool:
+    """No progress from one run to the next."""
+    df = previous.fun - current.fun
+    dx = np.max(np.abs(previous.x_flat - current.x_flat)) if current.x_flat.size else 0.0
+    return df <= 1e-14 * (1.0 + abs(previous.fun)) and dx <= 1e-14 * (
+        1.0 + float(np.max(np.abs(current.x_flat)))
+    )
+
+
+def _at_limit(x: np.ndarray, bounds: Any, names: list[str]) -> list[str]:
+    if bounds is None:
+        return []
+    from ._constraints import _active_bounds
+
+    lower, upper = bounds
+    lo, up = _active_bounds(x, bounds)
+    hits = sorted(set(lo.tolist()) | set(up.tolist()))
+    # a parameter fixed by equal limits is not "at a limit"
+    return [names[i] for i in hits if lower[i] != upper[i]]
+
+
+def _progress_callback(progress: Progress, callback: Callable | None) -> Callable | None:
+    if progress.verbosity < 6:
+        return callback
+
+    def step(info: Evaluation):
+        progress.step(info.nit or 0, info.fun, info.nfev)
+        if callback is not None:
+            return callback(info)
+        return None
+
+    return step
+
+
+def _evaluation_log(verbosity: int, loss_callback: Callable | None) -> Callable | None:
+    if verbosity < 10:
+        return loss_callback
+
+    def every(info: Evaluation):
+        logger.info("evaluation %d: loss %.12g", info.nfev, info.fun)
+        if loss_callback is not None:
+            loss_callback(info)
+
+    return every
+
+
+# -- the classes, one per SciPy method ----------------------------------------------------
+
+
+class Scipy(BaseMinimizer):
+    """Any `scipy.optimize.minimize` method: ``Scipy("L-BFGS-B", tol=...)``."""
+
+    @classmethod
+    def like_scipy(
+        cls, method: str | None, hessian: Any = None, options: dict | None = None
+    ) -> Scipy:
+        """SciPy's own behaviour: no criterion of extopt's (one run, SciPy's
+        stopping rule), no NaN strategy, no evaluation budget, and `options`
+        exactly as `scipy.optimize.minimize` takes them (``maxiter`` included).
+        What `extopt.minimize` and the ScipyOptimizerInterface use."""
+        from ._scipy import _check_hess_type
+
+        _check_hess_type(hessian)  # SciPy's spellings, and errors that name `hess`
+        self = cls.__new__(cls)
+        self._init(method, None, None, hessian, None, None, False, False, None, dict(options or {}))
+        return self
+
+    def __init__(
+        self,
+        method: str | None = None,
+        tol: float | None = None,
+        gradient: Any = None,
+        hessian: Any = None,
+        verbosity: int | None = None,
+        maxiter: int | str = "auto",
+        criterion: Any = None,
+        strategy: Any = None,
+        name: str | None = None,
+        **options: Any,
+    ):
+        self._init(
+            method, tol, gradient, hessian, verbosity, maxiter, criterion, strategy, name, options
+        )
+
+
+def _make_class(class_name: str, method: str, doc: str) -> type:
+    spec = METHODS[method.lower()]
+    options = ", ".join(sorted(spec.options - {"maxiter", spec.maxiter}))
+    uses = "It uses a Hessian (`hessian=`)." if spec.hess != "none" else ("It uses no Hessian.")
+    cls = type(
+        class_name,
+        (BaseMinimizer,),
+        {
+            "_method": spec.name,
+            "__doc__": f"{doc}\n\n    SciPy's {spec.name}. {uses} Its options: {options}.\n\n"
+            + BaseMinimizer.__doc__.split("\n", 2)[2],
+            "__module__": "extopt",
+        },
+    )
+    return cls
+
+
+_CLASSES = {
+    "ScipyLBFGSB": ("L-BFGS-B", "Limited-memory BFGS with bounds."),
+    "ScipyBFGS": ("BFGS", "Quasi-Newton BFGS (no bounds)."),
+    "ScipyCG": ("CG", "Nonlinear conjugate gradients."),
+    "ScipySLSQP": ("SLSQP", "Sequential least squares programming: bounds and constraints."),
+    "ScipyTrustConstr": (
+        "trust-constr",
+        "Trust-region interior point / SQP: bounds and constraints, exact Lagrangian Hessians.",
+    ),
+    "ScipyNewtonCG": ("Newton-CG", "Newton conjugate gradients with exact Hessian products."),
+    "ScipyTruncNC": ("TNC", "Truncated Newton with bounds."),
+    "ScipyTrustNCG": ("trust-ncg", "Newton conjugate-gradient trust region."),
+    "ScipyTrustKrylov": ("trust-krylov", "Nearly exact trust region with Krylov subspaces."),
+    "ScipyTrustExact": ("trust-exact", "Nearly exact trust region with the dense Hessian."),
+    "ScipyDogleg": ("dogleg", "Dog-leg trust region (positive definite Hessians)."),
+    "ScipyPowell": ("Powell", "Powell's conjugate directions, derivative-free."),
+    "ScipyNelderMead": ("Nelder-Mead", "The Nelder-Mead simplex, derivative-free."),
+    "ScipyCOBYLA": ("COBYLA", "Linear approximations with constraints, derivative-free."),
+    "ScipyCOBYQA": ("COBYQA", "Quadratic approximations with constraints, derivative-free."),
+}
+MINIMIZERS: dict[str, type] = {
+    name: _make_class(name, method, doc) for name, (method, doc) in _CLASSES.items()
+}
+#: zfit's names for the same minimizers.
+ALIASES = {f"{name}V1": cls for name, cls in MINIMIZERS.items()}
+
+assert sorted(spec.name for spec in METHODS.values()) == sorted(
+    method for method, _ in _CLASSES.values()
+), "a method without a minimizer class"
+assert set(method_names()) == {m for m, _ in _CLASSES.values()}
+__all__ = [
+    "EDM",
+    "BaseMinimizer",
+    "ConvergenceCriterion",
+    "LossEval",
+    "Scipy",
+    "Strategy",
+    "MethodError",
+    *MINIMIZERS,
+    *ALIASES,
+]
