@@ -31,19 +31,24 @@ def check_verbosity(verbosity: Any) -> int:
 
 @contextlib.contextmanager
 def shown(verbosity: int) -> Iterator[None]:
-    """Make INFO messages of "extopt" visible during a fit with verbosity > 0."""
-    if verbosity == 0 or logger.handlers or logging.getLogger().handlers:
+    """During a fit with verbosity > 0: emit the INFO messages of "extopt", and
+    show them on standard error if logging is not set up at all."""
+    if verbosity == 0:
         yield
         return
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("extopt: %(message)s"))
     level = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
+    handler = None
+    if logger.getEffectiveLevel() > logging.INFO:
+        logger.setLevel(logging.INFO)
+    if not logger.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("extopt: %(message)s"))
+        logger.addHandler(handler)
     try:
         yield
     finally:
-        logger.removeHandler(handler)
+        if handler is not None:
+            logger.removeHandler(handler)
         logger.setLevel(level)
 
 

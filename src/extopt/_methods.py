@@ -52,6 +52,8 @@ class MethodSpec:
     - `tolerances`: the stopping tolerances (SciPy's defaults) that a fit
       tightens, ten times per restart, when the method stopped short of the
       convergence criterion.
+    - `aliases`: option names the minimizer objects take instead of SciPy's,
+      where SciPy's clashes with their own arguments (COBYLA's `tol`).
     """
 
     name: str
@@ -71,6 +73,7 @@ class MethodSpec:
     options: frozenset[str]
     float32: tuple[tuple[str, float], ...] = ()
     tolerances: tuple[tuple[str, float], ...] = ()
+    aliases: tuple[tuple[str, str], ...] = ()
 
     @property
     def key(self) -> str:
@@ -104,6 +107,7 @@ def _spec(
     options=(),
     float32=None,
     tolerances=None,
+    aliases=None,
 ):
     float32 = float32 or {}
     if fuse is None:
@@ -129,6 +133,7 @@ def _spec(
         frozenset(options),
         tuple(float32.items()),
         tuple((tolerances or {}).items()),
+        tuple((aliases or {}).items()),
     )
 
 
@@ -162,7 +167,7 @@ _TABLE = (
         "scale", "offset", "mesg_num", "maxCGit", "eta", "stepmx", "accuracy", "minfev", "ftol",
         "xtol", "gtol", "rescale", "disp", "maxfun", *_GRADIENT_FD)),
     _spec("COBYLA", bounds=True, eq=True, ineq=True, grad="none", constraints="dict",
-          tolerances={"tol": 1e-4}, options=(
+          tolerances={"tol": 1e-4}, aliases={"rhoend": "tol"}, options=(
         "rhobeg", "tol", "maxiter", "disp", "catol", "f_target")),
     # COBYQA calls its callback after every evaluation, not every iteration, and
     # asks for constraint values at many points without the loss: no fusion.

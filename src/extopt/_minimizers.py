@@ -98,23 +98,28 @@ class LossEval:
     counted evaluations, the strategy on NaN, a budget of `maxiter`
     evaluations (`EvaluationLimit` when spent)."""
 
-    def __init__(self, ev: Evaluator, numpy_converter: Callable | None):
+    def __init__(self, ev: Evaluator, numpy_converter: Callable | None, backend: Any):
         self._ev = ev
         self._convert = numpy_converter or (lambda a: a)
+        self._session = backend.session  # JAX: the float64 scope
 
     def value(self, x):
-        return self._convert(self._ev.fun(np.asarray(x, dtype=np.float64)))
+        with self._session():
+            return self._convert(self._ev.fun(np.asarray(x, dtype=np.float64)))
 
     def gradient(self, x):
-        return self._convert(self._ev.grad(np.asarray(x, dtype=np.float64)))
+        with self._session():
+            return self._convert(self._ev.grad(np.asarray(x, dtype=np.float64)))
 
     def value_gradient(self, x):
         x = np.asarray(x, dtype=np.float64)
-        g = self._ev.grad(x)
-        return self._convert(self._ev.fun(x)), self._convert(g)
+        with self._session():
+            g = self._ev.grad(x)
+            return self._convert(self._ev.fun(x)), self._convert(g)
 
     def hessian(self, x):
-        return self._convert(self._ev.hess(np.asarray(x, dtype=np.float64)))
+        with self._session():
+            return self._convert(self._ev.hess(np.asarray(x, dtype=np.float64)))
 
     @property
     def nfunc_eval(self) -> int:
@@ -207,6 +212,9 @@ class BaseMinimizer:
         if name is not None and not isinstance(name, str):
             raise InputError(f"name must be a string; got {describe(name)}.")
         if spec is not None:
+            for alias, scipy_name in spec.aliases:
+                if alias in options:
+                    options[scipy_name] = options.pop(alias)
             for key in ("maxiter", spec.maxiter) if maxiter is not None else ():
                 if key in options:
                     raise InputError(
@@ -216,7 +224,10 @@ class BaseMinimizer:
             check_options(spec, options)
             check_derivatives(spec, self.jac, self.hess)
         self.options = dict(options)
-        self.name = name or (f"Scipy{spec.name}" if spec else "Scipy")
+        default = (
+            type(self).__name__ if self._method else (f"Scipy({spec.name})" if spec else "Scipy")
+        )
+        self.name = name or default
 
     # -- what users call ----------------------------------------------------------
     def minimize(
@@ -295,7 +306,7 @@ class BaseMinimizer:
             strategy=strategy,
             max_evals=self._budget(problem.n),
         )
-        return LossEval(ev, numpy_converter)
+        return LossEval(ev, numpy_converter, problem.backend)
 
     # -- how a fit runs -----------------------------------------------------------
     def _problem(self, loss, spec: ParamSpec, bounds, equalities, inequalities):
@@ -304,7 +315,12 @@ class BaseMinimizer:
                 raise InputError(
                     "give the limits either in params ('lower', 'upper') or as bounds=, not both."
                 )
-            bounds = (spec.lower, spec.upper)
+            from scipy.optimize import Bounds
+
+            n = len(spec.lower if spec.lower is not None else spec.upper)
+            lower = [-np.inf if v is None else v for v in (spec.lower or [None] * n)]
+            upper = [np.inf if v is None else v for v in (spec.upper or [None] * n)]
+            bounds = Bounds(lower, upper)  # per flat element, whatever the tree
         problem = Problem.build(
             loss.fun,
             spec.values,
@@ -381,19 +397,19 @@ class BaseMinimizer:
             finally:
                 progress.close()
             elapsed = time.perf_counter() - start
-        self._complete(result, problem, errordef, names, loss, history, elapsed, run.ev)
-        if verbosity:
-            logger.info(
-                "%s: valid %s, converged %s, fmin %.10g, edm %s, %d evaluations in %.3g s%s",
-                self.name,
-                result.valid,
-                result.converged,
-                result.fmin,
-                "-" if result.edm is None else f"{result.edm:.3g}",
-                result.nfev,
-                elapsed,
-                "" if result.valid else f" ({result.message})",
-            )
+            self._complete(result, problem, errordef, names, loss, history, elapsed, run.ev)
+            if verbosity:
+                logger.info(
+                    "%s: valid %s, converged %s, fmin %.10g, edm %s, %d evaluations in %.3g s%s",
+                    self.name,
+                    result.valid,
+                    result.converged,
+                    result.fmin,
+                    "-" if result.edm is None else f"{result.edm:.3g}",
+                    result.nfev,
+                    elapsed,
+                    "" if result.valid else f" ({result.message})",
+                )
         return result
 
     def _runs(
@@ -405,6 +421,8 @@ class BaseMinimizer:
         history: list[float] = []
         nit = 0
         result = None
+        tighten = 0
+        stuck = 0
         for attempt in range(MAX_RESTARTS + 1):
             previous = result
             result = run.step(x, options=extra, callback=callback)
@@ -415,12 +433,15 @@ class BaseMinimizer:
             converged = self.criterion.converged(result)
             value = self.criterion.last_value
             history.append(value)
-            if converged or not math.isfinite(value):
+            if converged or math.isnan(value):  # never loop on a criterion that is no number
                 break
-            if previous is not None and _stuck(previous, result):
+            # No progress: tighten twice as hard next time; twice in a row: give up.
+            stuck = stuck + 1 if previous is not None and _stuck(previous, result) else 0
+            if stuck == 2:
                 break
             if attempt < MAX_RESTARTS:
-                extra = _tighter(spec, run.options, attempt + 1, result)
+                tighten += 2 if stuck else 1
+                extra = _tighter(spec, run.options, tighten, result)
                 x = result.x_flat
                 logger.debug("restart %d of %s: edm %.3g", attempt + 1, spec.name, value)
         result["nit"] = nit
@@ -570,14 +591,15 @@ def _live(result: FitResult, key: str) -> Any:
     return value
 
 
-def _params_from(result: FitResult) -> dict:
-    """A params spec that continues `result`: values, names, limits, steps."""
+def _params_from(result: FitResult) -> ParamSpec:
+    """Parameters that continue `result`: its structure, names and limits (the
+    values themselves come from init, exactly, by name)."""
     problem = getattr(result, "_problem", None)
-    spec: dict[str, Any] = {"value": result.x_flat, "name": result["names"]}
+    spec = ParamSpec(result["x"], list(result["names"]))
     if problem is not None and problem.bounds is not None:
         lower, upper = problem.bounds
-        spec["lower"] = [None if np.isneginf(v) else v for v in lower]
-        spec["upper"] = [None if np.isposinf(v) else v for v in upper]
+        spec.lower = [None if np.isneginf(v) else float(v) for v in lower]
+        spec.upper = [None if np.isposinf(v) else float(v) for v in upper]
     return spec
 
 
@@ -660,9 +682,15 @@ def _matching_inverse_hessian(init: FitResult, n: int) -> np.ndarray | None:
         return None
     inv = 0.5 * (inv + inv.T)
     values, vectors = np.linalg.eigh(inv)
-    floor = 1e-10 * max(float(np.max(np.abs(values))), 1e-300)
+    floor = 1e-8 * max(float(np.max(np.abs(values))), 1e-300)
     values = np.maximum(values, floor)  # BFGS needs a positive definite start
-    return (vectors * values) @ vectors.T
+    inv = (vectors * values) @ vectors.T
+    inv = 0.5 * (inv + inv.T)
+    try:
+        np.linalg.cholesky(inv)  # SciPy's own test
+    except np.linalg.LinAlgError:
+        return None
+    return inv
 
 
 def _tighter(spec: MethodSpec, options: dict, k: int, result: FitResult) -> dict:
@@ -678,6 +706,15 @@ def _tighter(spec: MethodSpec, options: dict, k: int, result: FitResult) -> dict
         inv = _matching_inverse_hessian(result, result.x_flat.size)
         if inv is not None:
             out["hess_inv0"] = inv
+    if spec.key == "trust-constr":  # continue the barrier where it stopped, not at 0.1
+        for ours, theirs in (
+            ("initial_barrier_parameter", "barrier_parameter"),
+            ("initial_barrier_tolerance", "barrier_tolerance"),
+            ("initial_tr_radius", "tr_radius"),
+        ):
+            value = result.get(theirs)
+            if value and value > 0 and ours not in options:
+                out[ours] = float(value) * (0.1 if ours != "initial_tr_radius" else 1.0)
     return out
 
 

@@ -111,6 +111,8 @@ class ParamSpec:
 
 def parse_params(params: Any) -> ParamSpec:
     """`params` in any accepted form as a `ParamSpec` (names resolved later)."""
+    if isinstance(params, ParamSpec):
+        return params
     if params is None:
         raise InputError(
             "params is required: give start values (an array or a tree), or a dict "

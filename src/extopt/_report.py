@@ -103,6 +103,6 @@ def report(
     res["jac_flat"] = g
     # What the uncertainties and the convergence criterion need, kept off the data.
     res._problem = problem
-    res._c, res._J = c, J
+    res._c, res._J, res._lam = c, J, lam
     res._residual = measures["residual"] if g is not None else None
     return res

@@ -99,6 +99,12 @@ class FitResult(dict):
 
         return result_text(self)
 
+    @property
+    def values(self) -> _Values:
+        """The parameter values by name (zfit's `result.values`). Calling it,
+        ``result.values()``, still gives the dict's values."""
+        return _Values(self.get("values") or {}, self)
+
     # -- uncertainties -----------------------------------------------------------------
     def _live_problem(self) -> Any:
         problem = self.__dict__.get("_problem")
@@ -322,6 +328,17 @@ class FitResult(dict):
         from ._repr import result_html
 
         return result_html(self)
+
+
+class _Values(dict):
+    """Parameter values by name; callable like `dict.values` of the result."""
+
+    def __init__(self, data: dict, owner: FitResult):
+        super().__init__(data)
+        self._owner = owner
+
+    def __call__(self):
+        return dict.values(self._owner)
 
 
 def _to_numpy(leaf: Any) -> Any:

@@ -72,6 +72,21 @@ def hessian(result: Any, method: str = "autodiff") -> np.ndarray:
     )
 
 
+def _gradient_at(problem: Any, x: np.ndarray) -> np.ndarray:
+    """The gradient at x: exact from the backend, else central differences."""
+    functions = problem.functions
+    with problem.backend.session():
+        if functions.value_and_grad is not None:
+            return functions.value_and_grad(x)[1]
+        steps = np.cbrt(np.finfo(np.float64).eps) * np.maximum(1.0, np.abs(x))
+        return np.array(
+            [
+                (functions.value(x + e) - functions.value(x - e)) / (2 * h)
+                for e, h in zip(np.diag(steps), steps, strict=True)
+            ]
+        )
+
+
 def _symmetric(h: np.ndarray) -> np.ndarray:
     h = np.asarray(h, dtype=np.float64)
     return 0.5 * (h + h.T)
@@ -156,11 +171,29 @@ def _inverse(h: np.ndarray) -> np.ndarray:
 def edm(result: Any) -> float:
     """1/2 g^T H^-1 g in the free directions (g the Lagrangian gradient), from
     the algorithm's inverse-Hessian approximation when it has one and nothing
-    is active, else from the exact (or finite-difference) Hessian. Infinite
-    when the Hessian is not positive definite there: not a minimum."""
+    is active, else from the exact (or finite-difference) Hessian; plus, with
+    inequality constraints, the loss still to gain by closing the slack of the
+    pushing ones (sum |lambda_i * slack_i|: an interior-point method stops
+    inside). Infinite when the Hessian is not positive definite there: not a
+    minimum."""
+    return _edm_free(result) + _slack_gain(result)
+
+
+def _slack_gain(result: Any) -> float:
+    lam, c = getattr(result, "_lam", None), result._c
+    cset = result._problem.constraints
+    if lam is None or c is None or cset is None:
+        return 0.0
+    ineq = cset.lb != cset.ub
+    slack = np.where(lam >= 0, c - cset.lb, cset.ub - c)
+    gain = np.where(ineq & np.isfinite(slack), np.abs(lam * slack), 0.0)
+    return float(np.sum(gain))
+
+
+def _edm_free(result: Any) -> float:
     g = result._residual
-    if g is None:
-        return math.nan
+    if g is None:  # a derivative-free run: the gradient at the answer, for the criterion
+        g = _gradient_at(result._problem, result.x_flat)
     z = free_basis(result)
     inv = result.get("hess_inv")
     if z is None and inv is not None:
