@@ -416,3 +416,42 @@ def test_verbosity_prints_when_logging_is_not_set_up():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     lines = [line for line in proc.stderr.splitlines() if line.startswith("extopt:")]
     assert len(lines) == 2 and "minimizing" in lines[0] and "valid True" in lines[1]
+
+
+def test_params_forms_and_step_sizes():
+    loss = extopt.Loss(lambda x: jnp.sum((x - jnp.array([1.0, -2.0])) ** 2), backend="jax")
+    # zfit's dict of arrays: names flow to the result, step sizes start Nelder-Mead
+    result = extopt.ScipyNelderMead().minimize(
+        loss, {"value": [0.0, 0.0], "name": ["mu", "nu"], "step_size": [0.5, 0.5]}
+    )
+    assert result.names == ["mu", "nu"] and result.valid
+    np.testing.assert_allclose(result.options["initial_simplex"], [[0, 0], [0.5, 0], [0, 0.5]])
+    # a list of dicts, zfit's 'stepsize' spelling, limits per parameter
+    result = extopt.ScipyLBFGSB().minimize(
+        loss,
+        [
+            {"value": 0.0, "name": "mu", "lower": -5, "upper": 0.5, "stepsize": 0.1},
+            {"value": 0.0, "name": "nu"},
+        ],
+    )
+    assert result.params_at_limit and not result.valid and "mu" in result.message
+    np.testing.assert_allclose(result.x_flat, [0.5, -2.0], atol=1e-6)
+    with pytest.raises(extopt.InputError, match="unknown keys \\['lowr'\\]"):
+        extopt.ScipyLBFGSB().minimize(loss, {"value": [0.0, 0.0], "lowr": [0, 0]})
+    with pytest.raises(extopt.InputError, match="has 1 names for 2 values"):
+        extopt.ScipyLBFGSB().minimize(loss, {"value": [0.0, 0.0], "name": ["mu"]})
+    with pytest.raises(extopt.InputError, match="either in params"):
+        extopt.ScipyLBFGSB().minimize(loss, {"value": [0.0, 0.0], "lower": [0, 0]}, bounds=(0, 1))
+
+
+def test_a_plain_callable_with_errordef():
+    def nll(x):
+        return 0.5 * jnp.sum((x - 3.0) ** 2)
+
+    nll.errordef = 0.5
+    result = extopt.ScipyLBFGSB().minimize(extopt.Loss(nll, backend="jax"), np.zeros(2))
+    assert result.errordef == 0.5
+    # covariance = 2 * errordef * H^-1 = identity here
+    np.testing.assert_allclose(result.covariance(), np.eye(2), atol=1e-8)
+    with pytest.raises(extopt.InputError, match="errordef must be a positive number"):
+        extopt.Loss(nll, errordef=0)
