@@ -38,7 +38,7 @@ from ._problem import Problem
 from ._report import report
 from ._result import FitResult
 from ._tree import Packer
-from .backends import Backend, FlatFunctions
+from .backends import Backend, FlatFunctions, VariableModel
 
 logger = logging.getLogger("extopt")
 
@@ -83,13 +83,30 @@ class VariableAdapter(ABC):
     def leaf(self, index: int, var: Any, what: str):
         """The `LeafInfo` of a variable (as `Backend.leaf_spec` gives for leaves)."""
 
-    @abstractmethod
     def compile(self, packer: Packer, x0: np.ndarray) -> FlatFunctions:
-        """The flat functions of the loss and constraints over the variables."""
+        """The flat functions of the loss and constraints over the variables
+        (eager frameworks: the backend compiles the zero-argument callables)."""
+        model = VariableModel(
+            self.loss,
+            tuple(self.variables),
+            packer,
+            x0,
+            tuple(self.equalities),
+            tuple(self.inequalities),
+        )
+        return self.backend.compile_variables(model)
 
     def fetched(self, fetches: Sequence[Any], ev: Evaluation) -> list:
-        """The values of `fetches` at the point just evaluated, for `loss_callback`."""
-        return list(fetches)
+        """The values of `fetches` at the point just evaluated, for `loss_callback`
+        (the loss itself from the evaluation, the others read now)."""
+        return [
+            np.float64(ev.fun) if fetch is self.loss else self.fetch_value(fetch)
+            for fetch in fetches
+        ]
+
+    def fetch_value(self, fetch: Any) -> Any:
+        """The current value of one fetch (a tensor, a variable, a callable)."""
+        return fetch
 
 
 class ExternalOptimizerInterface:

@@ -785,22 +785,9 @@ class Scipy(BaseMinimizer):
         self._init(method, None, None, hessian, None, None, False, False, None, dict(options or {}))
         return self
 
-    def __init__(
-        self,
-        method: str | None = None,
-        tol: float | None = None,
-        gradient: Any = None,
-        hessian: Any = None,
-        verbosity: int | None = None,
-        maxiter: int | str = "auto",
-        criterion: Any = None,
-        strategy: Any = None,
-        name: str | None = None,
-        **options: Any,
-    ):
-        self._init(
-            method, tol, gradient, hessian, verbosity, maxiter, criterion, strategy, name, options
-        )
+    def __init__(self, method: str | None = None, *args: Any, **kwargs: Any):
+        self._method = method  # this instance's method; the other arguments as BaseMinimizer's
+        super().__init__(*args, **kwargs)
 
 
 def _make_class(class_name: str, method: str, doc: str) -> type:

@@ -42,7 +42,7 @@ from ._errors import InputError, describe
 from ._evaluator import Evaluation
 from ._result import FitResult
 from ._tree import Packer
-from .backends import FlatFunctions, VariableModel
+from .backends import FlatFunctions
 from .backends._base import LeafInfo
 from .backends.tensorflow import GraphEngine, TensorflowBackend
 
@@ -118,26 +118,9 @@ class _EagerVariables(_interface.VariableAdapter):
     def leaf(self, index: int, var: Any, what: str) -> LeafInfo:
         return _float_leaf(var, what, "tensorflow")
 
-    def compile(self, packer: Packer, x0: np.ndarray) -> FlatFunctions:
-        model = VariableModel(
-            self.loss,
-            tuple(self.variables),
-            packer,
-            x0,
-            tuple(self.equalities),
-            tuple(self.inequalities),
-        )
-        return self.backend.compile_variables(model)
-
-    def fetched(self, fetches: Sequence[Any], ev: Evaluation) -> list:
-        out = []
-        for fetch in fetches:
-            if fetch is self.loss:
-                out.append(np.float64(ev.fun))
-                continue
-            value = fetch() if callable(fetch) else fetch
-            out.append(value.numpy() if hasattr(value, "numpy") else value)
-        return out
+    def fetch_value(self, fetch: Any) -> Any:
+        value = fetch() if callable(fetch) else fetch
+        return value.numpy() if hasattr(value, "numpy") else value
 
 
 class _GraphVariables(_interface.VariableAdapter):

@@ -23,10 +23,7 @@ import torch
 
 from . import _interface
 from ._errors import InputError, describe
-from ._evaluator import Evaluation
 from ._result import FitResult
-from ._tree import Packer
-from .backends import FlatFunctions, VariableModel
 from .backends._base import LeafInfo
 from .backends.torch import _NUMPY_OF, TorchBackend
 
@@ -49,27 +46,10 @@ class _TorchVariables(_interface.VariableAdapter):
         dtype = _NUMPY_OF[var.dtype]
         return LeafInfo("torch", tuple(var.shape), dtype, dtype, (var.device, var.dtype))
 
-    def compile(self, packer: Packer, x0: np.ndarray) -> FlatFunctions:
-        model = VariableModel(
-            self.loss,
-            tuple(self.variables),
-            packer,
-            x0,
-            tuple(self.equalities),
-            tuple(self.inequalities),
-        )
-        return self.backend.compile_variables(model)
-
-    def fetched(self, fetches: Sequence[Any], ev: Evaluation) -> list:
-        out = []
-        for fetch in fetches:
-            if fetch is self.loss:
-                out.append(np.float64(ev.fun))
-                continue
-            with torch.no_grad():
-                value = fetch() if callable(fetch) else fetch
-            out.append(value.detach().cpu().numpy() if isinstance(value, torch.Tensor) else value)
-        return out
+    def fetch_value(self, fetch: Any) -> Any:
+        with torch.no_grad():
+            value = fetch() if callable(fetch) else fetch
+        return value.detach().cpu().numpy() if isinstance(value, torch.Tensor) else value
 
 
 def _resolve(var_list: Any) -> tuple[list, list[str]]:
