@@ -11,11 +11,11 @@ import statistics
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
+import numpy as np
+import tensorflow as tf
 
-from extopt._problem import Problem  # noqa: E402
-from extopt.backends.tensorflow import TensorflowBackend  # noqa: E402
+from extopt._problem import Problem
+from extopt.backends.tensorflow import TensorflowBackend
 
 tf.config.threading.set_intra_op_parallelism_threads(1)
 tf.config.threading.set_inter_op_parallelism_threads(1)
@@ -31,8 +31,9 @@ for n in (2, 100, 10_000, 1_000_000):
     xs = [rng.normal(size=n) for _ in range(50)]
     times, first = {}, {}
     for jit in (False, True):
-        problem = Problem.build(rosen, tf.zeros(n, dtype=tf.float64),
-                                backend=TensorflowBackend(jit_compile=jit))
+        problem = Problem.build(
+            rosen, tf.zeros(n, dtype=tf.float64), backend=TensorflowBackend(jit_compile=jit)
+        )
         vg = problem.functions.value_and_grad
         start = time.perf_counter()
         vg(xs[0])
@@ -45,5 +46,7 @@ for n in (2, 100, 10_000, 1_000_000):
                 vg(xs[i % 50])
             runs.append((time.perf_counter() - start) / number)
         times[jit] = statistics.median(runs)
-    print(f"{n:>7} {times[False] * 1e6:>8.1f}us {times[True] * 1e6:>8.1f}us "
-          f"{times[True] / times[False]:>6.2f} {first[False]:>10.2f}s / {first[True]:.2f}s")
+    print(
+        f"{n:>7} {times[False] * 1e6:>8.1f}us {times[True] * 1e6:>8.1f}us "
+        f"{times[True] / times[False]:>6.2f} {first[False]:>10.2f}s / {first[True]:.2f}s"
+    )

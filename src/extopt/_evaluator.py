@@ -107,6 +107,22 @@ class _Point:
         self.fields: dict[str, Any] = {}
 
 
+#: Points up to this many bytes are keyed by their bytes; larger ones by a hash
+#: of three of their elements, and checked in full when that matches (copying a
+#: large point into bytes costs more than the framework call on a small one).
+_EXACT_KEY_BYTES = 512
+
+
+def _key(x: np.ndarray) -> Any:
+    if x.nbytes <= _EXACT_KEY_BYTES:
+        return x.tobytes()
+    return hash((x.item(0), x.item(x.size // 2), x.item(-1), x.size))
+
+
+#: How many points the value-and-gradient fast path remembers.
+FAST_KEEP = 4
+
+
 class EvaluationLimit(ExtoptError):
     """The evaluation budget (`maxiter`) is spent. Inside a fit the minimizer
     catches it and returns an invalid result holding the best point seen."""
@@ -122,10 +138,14 @@ class Evaluator:
     #: How many recent points are remembered (besides the best one):
     #: algorithms come back to points they saw before (a line search's start,
     #: the final answer, COBYQA's interpolation set of 2n + 1 points). At most
-    #: KEEP_MAX, and within a memory budget for the points and their fields.
-    KEEP_MIN = 4
-    KEEP_MAX = 32
-    KEEP_BYTES = 128 * 2**20
+    #: KEEP_MAX, at least KEEP_MIN, and within KEEP_BYTES for the points and
+    #: their gradients: every array held back is memory the framework cannot
+    #: reuse for its next output, and measured here that costs more than an
+    #: occasional second evaluation (benchmarks/overhead.py: 32 large points
+    #: held made an evaluation at n = 10_000 1.8x slower, 2 points 1.05x).
+    KEEP_MIN = 2
+    KEEP_MAX = 16
+    KEEP_BYTES = 256 * 2**10
 
     def __init__(
         self,
@@ -138,7 +158,8 @@ class Evaluator:
         max_evals: int | None = None,
     ):
         self.functions = functions
-        self.counts = Counts()
+        self._counts = Counts()
+        self._fused = 0  # points evaluated by the fast path, not yet in _counts
         self.strategy = strategy
         self.max_evals = max_evals
         self.loss_callback = loss_callback
@@ -168,13 +189,26 @@ class Evaluator:
         self._points: list[_Point] = []  # most recent first
         self._keys: list[bytes] = []  # their keys, searched in C
         n = 1 if x0 is None else x0.size
-        self._keep = max(self.KEEP_MIN, min(4 * n + 4, self.KEEP_MAX, self.KEEP_BYTES // (24 * n)))
+        self._keep = max(self.KEEP_MIN, min(4 * n + 4, self.KEEP_MAX, self.KEEP_BYTES // (16 * n)))
         self._best: _Point | None = None
         self.best_f = np.inf
         if x0 is not None and functions.initial:
             point = self._point(np.asarray(x0, dtype=np.float64))
             if "constraints" in functions.initial:
                 self._store(point, {"c": functions.initial["constraints"]})
+
+    @property
+    def counts(self) -> Counts:
+        """Every count so far (the fast path's folded in)."""
+        fused = self._fused
+        if fused:
+            counts = self._counts
+            counts.nfev += fused
+            counts.njev += fused
+            counts.ncalls += fused
+            counts.points += fused
+            self._fused = 0
+        return self._counts
 
     @property
     def best_x(self) -> np.ndarray | None:
@@ -187,17 +221,41 @@ class Evaluator:
         return self._points[0].x if self._points else None
 
     # -- the cache ------------------------------------------------------------------
+    def _find(self, key: Any, x: np.ndarray) -> int:
+        """The position of the remembered point equal to `x`, or -1."""
+        keys = self._keys
+        if key not in keys:
+            return -1
+        exact = isinstance(key, bytes)
+        start = 0
+        while True:
+            try:
+                i = keys.index(key, start)
+            except ValueError:
+                return -1
+            if exact or np.array_equal(self._points[i].x, x):
+                return i
+            start = i + 1
+
+    def _is_best(self, key: Any, x: np.ndarray) -> bool:
+        best = self._best
+        return (
+            best is not None
+            and best.key == key
+            and (isinstance(key, bytes) or np.array_equal(best.x, x))
+        )
+
     def _point(self, x: np.ndarray) -> _Point:
         """The remembered point equal to `x`, made the most recent, or a new one."""
         points, keys = self._points, self._keys
-        key = x.tobytes()
-        if keys and keys[0] == key:
+        key = _key(x)
+        i = self._find(key, x)
+        if i == 0:
             return points[0]
-        if key in keys:
-            i = keys.index(key)
+        if i > 0:
             point = points.pop(i)
             del keys[i]
-        elif self._best is not None and self._best.key == key:
+        elif self._is_best(key, x):
             point = self._best
         else:
             point = _Point(np.array(x, dtype=np.float64), key)
@@ -254,10 +312,13 @@ class Evaluator:
 
     def cached(self, name: str, x: np.ndarray) -> Any | None:
         """The cached `name` ("f", "g", "c", "J") at `x`, or None (no evaluation)."""
-        key = np.asarray(x, dtype=np.float64).tobytes()
-        for point in [*self._points, *([self._best] if self._best else [])]:
-            if point.key == key:
-                return point.fields.get(name)
+        x = np.asarray(x, dtype=np.float64)
+        key = _key(x)
+        i = self._find(key, x)
+        if i >= 0:
+            return self._points[i].fields.get(name)
+        if self._is_best(key, x):
+            return self._best.fields.get(name)
         return None
 
     def _fd(self, name: str, x: np.ndarray) -> np.ndarray:
@@ -286,28 +347,38 @@ class Evaluator:
     def fun_and_grad(self, x: np.ndarray, *_: Any) -> tuple[float, np.ndarray]:
         """Value and gradient together, for SciPy's ``jac=True``: one framework
         call per point. This is the whole bridge of the unconstrained and
-        bound-constrained gradient methods, so a new point takes a short path."""
-        key = x.tobytes()
+        bound-constrained gradient methods, so a new point takes a short path.
+
+        `x` is kept, not copied: SciPy hands this function a copy of its own
+        (its function wrappers copy before every call); other callers pass a
+        copy too."""
+        key = _key(x)
         keys = self._keys
-        if key in keys or self._value_and_grad is None:  # a point seen before
+        if key in keys or self._value_and_grad is None:  # perhaps a point seen before
             g = self._get("g", x)
             return self._get("f", x), g
-        counts = self.counts
-        if self.max_evals is not None and counts.nfev >= self.max_evals:
+        if self.max_evals is not None and self.counts.nfev >= self.max_evals:
             raise EvaluationLimit
         f, g = self._value_and_grad(x)
-        counts.ncalls += 1
-        counts.points += 1
-        point = _Point(np.array(x, dtype=np.float64), key)
+        self._fused += 1
+        fields = {"f": f, "g": g}
+        if self.strategy is not None:
+            fields = self.strategy.process(fields, x, self._unpack)
+            f = fields["f"]
+        point = _Point(x, key)
+        point.fields = fields
         keys.insert(0, key)
         points = self._points
         points.insert(0, point)
-        if len(keys) > self._keep:
+        if len(keys) > FAST_KEEP:  # gradient methods come back a point or two at most
             keys.pop()
             points.pop()
-        self._store(point, {"f": f, "g": g})
-        fields = point.fields
-        return fields["f"], fields["g"]
+        if f < self.best_f:  # in a descent, the point just made: nothing more is held
+            self.best_f = f
+            self._best = point
+        if self.loss_callback is not None:
+            self.loss_callback(Evaluation(x, f, self.counts.nfev, _unpack=self._unpack))
+        return f, fields["g"]
 
     def fun(self, x: np.ndarray, *_: Any) -> float:
         if x.dtype.kind == "c":

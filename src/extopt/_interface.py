@@ -253,7 +253,7 @@ class ExternalOptimizerInterface:
         )
 
         def loss_grad_func(x: np.ndarray) -> list:
-            f, g = ev.fun_and_grad(np.asarray(x, dtype=np.float64))
+            f, g = ev.fun_and_grad(np.array(x, dtype=np.float64))  # a copy: the evaluator keeps it
             return [f, g.copy()]
 
         funcs: dict[str, list] = {"eq": [], "ineq": []}

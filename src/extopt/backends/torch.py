@@ -38,7 +38,7 @@ from ._base import (
     LeafInfo,
     Model,
     VariableModel,
-    first_call_checked,
+    check_scalar_output,
 )
 
 try:
@@ -153,21 +153,43 @@ class TorchBackend(Backend):
         args = model.args
         device = specs[0].meta[0] if specs[0].kind == "torch" else torch.device("cpu")
 
+        cpu = device.type == "cpu"
+
         def sources(x: np.ndarray) -> list:
-            xt = torch.as_tensor(x, dtype=torch.float64, device=device).requires_grad_(True)
-            return [xt]
+            if cpu and x.dtype == np.float64:
+                return [torch.from_numpy(x).requires_grad_(True)]  # no copy
+            return [torch.as_tensor(x, dtype=torch.float64, device=device).requires_grad_(True)]
+
+        # Per leaf: (start, stop, shape or None to keep, device or None, dtype or None),
+        # so that an evaluation adds only the operations a leaf needs to the graph.
+        cuts = []
+        for s in specs:
+            target = _torch_dtype(s.dtype)
+            leaf_device = s.meta[0] if s.kind == "torch" else torch.device("cpu")
+            cuts.append(
+                (
+                    s.offset,
+                    s.stop,
+                    None if s.shape == (packer.size,) else s.shape,
+                    None if leaf_device == device else leaf_device,
+                    None if target == torch.float64 else target,
+                )
+            )
+        whole = len(cuts) == 1 and cuts[0][0] == 0 and cuts[0][1] == packer.size
 
         def params_of(srcs: list) -> Any:
             xt = srcs[0]
             leaves = []
-            for s in specs:
-                piece = xt[s.offset : s.stop].reshape(s.shape)
-                if s.kind == "torch":
-                    piece = piece.to(device=s.meta[0], dtype=_torch_dtype(s.dtype))
-                else:
-                    piece = piece.to(dtype=_torch_dtype(s.dtype))
+            for start, stop, shape, leaf_device, dtype in cuts:
+                piece = xt if whole else xt[start:stop]
+                if shape is not None:
+                    piece = piece.reshape(shape)
+                if leaf_device is not None or dtype is not None:
+                    piece = piece.to(device=leaf_device, dtype=dtype)
                 leaves.append(piece)
-            return self.unflatten(treedef, leaves)
+            return leaves[0] if whole and treedef_is_leaf else self.unflatten(treedef, leaves)
+
+        treedef_is_leaf = packer.leaves[0].path == "" and len(packer.leaves) == 1
 
         def loss_of(fun):
             return lambda srcs: fun(params_of(srcs), *args)
@@ -175,9 +197,14 @@ class TorchBackend(Backend):
         constraint_fns = [
             (lambda srcs, c=c: c(params_of(srcs), *args)) for _, _, c in model.constraint_funs
         ]
-        return _Engine(
-            self, packer.size, sources, *self._losses(model.fun, loss_of), constraint_fns, "fun"
-        ).functions(model)
+        fast = torch.compile(model.fun) if self.compile_loss else model.fun
+        engine = _Engine(
+            self, packer.size, sources, loss_of(fast), loss_of(model.fun), constraint_fns, "fun"
+        )
+        functions = engine.functions(model)
+        if whole and treedef_is_leaf and cpu and cuts[0][2:] == (None, None, None):
+            functions.value_and_grad = _direct_value_and_grad(fast, args)
+        return functions
 
     def _losses(self, fun: Callable, loss_of: Callable) -> tuple[Callable, Callable]:
         """The loss for values and gradients (through `torch.compile` when asked),
@@ -216,8 +243,9 @@ class _Engine:
     Jacobians and Lagrangian Hessians from three functions:
 
     - `sources(x)`: the tensors to differentiate with respect to, holding x;
-    - `loss(sources)`: the scalar loss (and `loss2`, the same for second
-      derivatives);
+    - `loss(sources)`: the scalar loss, through `torch.compile` when asked, and
+      `loss2`, the plain one for second derivatives (compiled graphs take no
+      double backward);
     - `constraint_fns[i](sources)`: each constraint's output (any tree).
     """
 
@@ -234,15 +262,32 @@ class _Engine:
         self.backend = backend
         self.n = n
         self.sources = sources
-        # the loss's output is checked on its first evaluation, not on an extra one
-        self.loss = first_call_checked(loss, what, select=_shape_probe)
-        self.loss2 = first_call_checked(loss2, what, select=_shape_probe)
+        # the loss's output is checked on its first evaluation (not on an extra
+        # one), after which the plain function takes the check's place
+        self.loss = self._checked("loss", loss, what)
+        self.loss2 = self._checked("loss2", loss2, what)
         self.constraint_fns = constraint_fns
+
+    def _checked(self, attribute: str, loss: Callable, what: str) -> Callable:
+        def first(srcs):
+            out = loss(srcs)
+            check_scalar_output(_shape_probe(out), what)
+            setattr(self, attribute, loss)
+            return out
+
+        return first
 
     # -- helpers --------------------------------------------------------------------
     @staticmethod
     def _flat(tensors: Sequence) -> np.ndarray:
-        parts = [t.detach().reshape(-1).to(torch.float64).cpu() for t in tensors]
+        parts = []
+        for t in tensors:
+            t = t.detach().reshape(-1)
+            if t.dtype != torch.float64:
+                t = t.to(torch.float64)
+            if t.device.type != "cpu":
+                t = t.cpu()
+            parts.append(t)
         if len(parts) == 1:
             return parts[0].numpy()
         return torch.cat(parts).numpy()
@@ -392,6 +437,25 @@ class _Engine:
             functions.constraints_hessp = self.constraints_hessp
             functions.constraints_hess = self.constraints_hess
         return functions
+
+
+def _direct_value_and_grad(fun: Callable, args: tuple) -> Callable:
+    """Value and gradient when the parameters are one float64 CPU tensor: the
+    fewest torch calls (for a small problem this is the whole per-evaluation
+    cost). The output is checked on the first call."""
+    checked = False
+
+    def value_and_grad(x: np.ndarray) -> tuple[float, np.ndarray]:
+        nonlocal checked
+        xt = torch.from_numpy(x).requires_grad_(True)
+        loss = fun(xt, *args)
+        if not checked:
+            check_scalar_output(_shape_probe(loss), "fun")
+            checked = True
+        (g,) = torch.autograd.grad(loss, xt, materialize_grads=True)
+        return float(loss.detach()), g.numpy()
+
+    return value_and_grad
 
 
 def _shape_probe(out: Any) -> Any:
