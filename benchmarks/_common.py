@@ -34,7 +34,14 @@ RESULTS = HERE / "results"
 
 
 def pin_frameworks() -> None:
-    """One thread in every framework that is installed (after the env vars)."""
+    """One thread in every framework that is installed (after the env vars), and
+    float64 in JAX (jaxopt needs it globally; extopt's arrays then match)."""
+    try:
+        import jax
+
+        jax.config.update("jax_enable_x64", True)
+    except ImportError:
+        pass
     try:
         import torch
 

@@ -325,3 +325,27 @@ def test_tensorflow_falls_back_from_xla_with_a_warning(monkeypatch):
         extopt.minimize(
             loss, tf.zeros(3, dtype=tf.float64), backend=tfb.TensorflowBackend(jit_compile=True)
         )
+
+
+def test_tensorflow_reuses_its_traces_and_sees_changed_arguments():
+    """A second solve of the same loss runs no Python (the traces are kept),
+    while an argument array changed in place is traced again, never stale."""
+    tf = pytest.importorskip("tensorflow")
+    traced = []
+
+    def loss(x, data):
+        traced.append(1)
+        return tf.reduce_sum((x - data) ** 2)
+
+    data = np.arange(3.0)
+    for expected in (data, data):
+        res = extopt.minimize(loss, tf.zeros(3, tf.float64), args=(data,), method="BFGS")
+        np.testing.assert_allclose(res.x.numpy(), expected, atol=1e-8)
+    first = len(traced)
+    assert first > 0
+    res = extopt.minimize(loss, tf.zeros(3, tf.float64), args=(data,), method="BFGS")
+    assert len(traced) == first
+    data[:] = 5.0
+    res = extopt.minimize(loss, tf.zeros(3, tf.float64), args=(data,), method="BFGS")
+    np.testing.assert_allclose(res.x.numpy(), 5.0, atol=1e-8)
+    assert len(traced) > first

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import sys
 import warnings
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -52,6 +53,8 @@ except ImportError as exc:  # pragma: no cover - exercised without TensorFlow in
     ) from exc
 
 ZERO = tf.UnconnectedGradients.ZERO
+_CACHE: OrderedDict[Any, dict] = OrderedDict()
+_CACHE_SIZE = 32
 
 
 class TensorflowBackend(Backend):
@@ -161,9 +164,22 @@ class TensorflowBackend(Backend):
         constraint_fns = [
             (lambda srcs, c=c: c(params_of(srcs), *args)) for _, _, c in model.constraint_funs
         ]
-        return _Engine(self, packer.size, sources, loss, constraint_fns, watch=True).functions(
-            model
-        )
+        # The traced functions are kept for later calls with the same loss,
+        # constraints, structure, shapes, dtypes and arguments.
+        args_key = _args_key(args)
+        key = None
+        if args_key is not None:
+            key = (
+                model.fun,
+                model.equalities,
+                model.inequalities,
+                packer.treedef,
+                tuple((s.shape, str(s.dtype), s.offset) for s in specs),
+                args_key,
+                self.jit_compile,
+            )
+        engine = _Engine(self, packer.size, sources, loss, constraint_fns, watch=True)
+        return engine.functions(model, key)
 
     def compile_variables(self, model: VariableModel) -> FlatFunctions:
         if not tf.executing_eagerly():
@@ -185,6 +201,30 @@ class TensorflowBackend(Backend):
         return _Engine(
             self, model.packer.size, sources, loss, constraint_fns, watch=True
         ).functions(model)
+
+
+_ARGS_KEY_BYTES = 1 << 20
+
+
+def _args_key(args: tuple) -> tuple | None:
+    """A key for the traced functions' arguments, or None when they cannot be cached.
+
+    A trace captures NumPy arrays as constants, so an array enters the key by its
+    contents (a large one disables the cache, so a later in-place change is seen);
+    tensors are immutable and variables are read at each call, so they enter by
+    identity (the cache entry holds them, so identities are not reused).
+    """
+    key = []
+    for leaf in tf.nest.flatten(args):
+        if isinstance(leaf, np.ndarray | np.generic):
+            if leaf.nbytes > _ARGS_KEY_BYTES:
+                return None
+            key.append((leaf.shape, str(leaf.dtype), leaf.tobytes()))
+        elif leaf is None or isinstance(leaf, bool | int | float | complex | str | bytes):
+            key.append((type(leaf), leaf))
+        else:
+            key.append(("id", id(leaf)))
+    return repr(tf.nest.map_structure(lambda _: 0, args)), tuple(key)
 
 
 def _tf_dtype(dtype: np.dtype):
@@ -393,7 +433,7 @@ class _Engine:
             for name, (fn, sig) in fns.items()
         }
 
-    def functions(self, model: Model | VariableModel) -> FlatFunctions:
+    def functions(self, model: Model | VariableModel, key: Any = None) -> FlatFunctions:
         x0 = model.x0_flat
         packers = []
         c0 = []
@@ -405,7 +445,15 @@ class _Engine:
                 raise InputError(f"{what} has no elements; a constraint must return at least one.")
             packers.append(out_packer)
             c0.append(flat)
-        compiled = self._build()
+        compiled = _CACHE.get(key) if key is not None else None
+        if compiled is None:
+            compiled = self._build()
+            if key is not None:
+                _CACHE[key] = compiled
+                if len(_CACHE) > _CACHE_SIZE:
+                    _CACHE.popitem(last=False)
+        else:
+            _CACHE.move_to_end(key)
         n = self.n
         m = sum(p.size for p in packers)
 
