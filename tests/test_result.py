@@ -180,3 +180,48 @@ def test_readme_method_table_is_the_generated_one():
     start = readme.index("<!-- methods table")
     block = readme[readme.index("\n", start) + 1 : readme.index("<!-- end of methods table")]
     assert block.strip() == markdown_table()
+
+
+def test_names_values_and_params_follow_the_tree():
+    def loss(p):
+        return np.sum((p["w"] - 1.0) ** 2) + (p["b"] + 2.0) ** 2
+
+    res = extopt.minimize(loss, {"w": np.zeros((2, 2)), "b": 0.0}, jac="3-point")
+    names = ["b", "w[0, 0]", "w[0, 1]", "w[1, 0]", "w[1, 1]"]
+    assert res.names == names and list(res.names) == names
+    assert res.names[-1] == "w[1, 1]" and res.names[1:3] == names[1:3]
+    assert res.names.index("w[1, 0]") == 3 and "w[0, 1]" in res.names and "w" not in res.names
+    assert res["values"] == pytest.approx(dict(zip(names, [-2.0, 1, 1, 1, 1], strict=True)))
+    assert res.values["b"] == pytest.approx(-2.0)
+    assert res["params"]["w[0, 1]"]["value"] == pytest.approx(1.0)
+    with pytest.raises(KeyError):
+        res["values"]["nope"]
+    back = pickle.loads(pickle.dumps(res))
+    assert back["names"] == names and isinstance(back["names"], list)
+    assert back["values"] == res["values"] and isinstance(back["params"], dict)
+
+
+def test_leaves_that_would_print_alike_are_named_by_position():
+    tree = {"w": np.zeros(3), "w[1]": 0.0}  # the scalar's name is an element's name
+
+    def loss(p):
+        return sum(np.sum(leaf**2) for leaf in p.values())
+
+    res = extopt.minimize(loss, tree, jac="2-point")
+    assert list(res.names) == ["p0", "p1", "p2", "p3"]
+    far = extopt.minimize(loss, {"w": np.zeros(3), "w[7]": 0.0}, jac="2-point")
+    assert list(far.names) == ["w[0]", "w[1]", "w[2]", "w[7]"]
+
+
+def test_a_large_result_prints_briefly_and_makes_no_entry_per_parameter():
+    n = 200_000
+
+    def loss(x):
+        return 0.5 * np.sum((x - 3.0) ** 2)
+
+    res = extopt.minimize(loss, np.zeros(n), jac=lambda x: x - 3.0)
+    text = str(res)
+    assert len(text) < 5000 and "x[199999]" not in text
+    assert len(res["params"]._entries) == 0
+    assert res["values"]["x[199999]"] == pytest.approx(3.0)
+    assert "(200000 names)" in repr(res.names)

@@ -161,3 +161,16 @@ def test_complex_and_boolean_leaves_are_refused_by_name():
         extopt.minimize(lambda p: 0.0, [1.0, True])
     with pytest.raises(extopt.InputError, match=r"x0\['s'\] is 'text'"):
         extopt.minimize(lambda p: 0.0, {"s": "text"})
+
+
+def test_jax_leaves_keep_float32_subnormals():
+    """Many JAX leaves are cut in one compiled call; the values, subnormals
+    included, are exactly the ones given."""
+    jax = pytest.importorskip("jax")
+    tiny = np.float32(4.35232e-40)  # subnormal in float32
+    jtree = {k: jax.numpy.asarray(np.full(3, tiny, np.float32)) for k in "abc"}
+    packer, flat = Packer.from_tree(get_backend("jax"), jtree, "x0")
+    out = packer.unpack(flat)
+    for k in "abc":
+        assert out[k].dtype == np.float32
+        np.testing.assert_array_equal(np.asarray(out[k]), np.full(3, tiny, np.float32))

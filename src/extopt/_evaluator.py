@@ -101,10 +101,10 @@ class _Point:
 
     __slots__ = ("fields", "key", "x")
 
-    def __init__(self, x: np.ndarray, key: bytes):
+    def __init__(self, x: np.ndarray, key: bytes, fields: dict[str, Any] | None = None):
         self.x = x
         self.key = key
-        self.fields: dict[str, Any] = {}
+        self.fields: dict[str, Any] = {} if fields is None else fields
 
 
 #: Points up to this many bytes are keyed by their bytes; larger ones by a hash
@@ -191,6 +191,7 @@ class Evaluator:
         n = 1 if x0 is None else x0.size
         self._keep = max(self.KEEP_MIN, min(4 * n + 4, self.KEEP_MAX, self.KEEP_BYTES // (16 * n)))
         self._best: _Point | None = None
+        self._chess: tuple | None = None  # the last constraint Hessian: (key, x, matrix)
         self.best_f = np.inf
         if x0 is not None and functions.initial:
             point = self._point(np.asarray(x0, dtype=np.float64))
@@ -352,7 +353,7 @@ class Evaluator:
         `x` is kept, not copied: SciPy hands this function a copy of its own
         (its function wrappers copy before every call); other callers pass a
         copy too."""
-        key = _key(x)
+        key = x.tobytes() if x.nbytes <= _EXACT_KEY_BYTES else _key(x)
         keys = self._keys
         if key in keys or self._value_and_grad is None:  # perhaps a point seen before
             g = self._get("g", x)
@@ -361,12 +362,11 @@ class Evaluator:
             raise EvaluationLimit
         f, g = self._value_and_grad(x)
         self._fused += 1
-        fields = {"f": f, "g": g}
-        if self.strategy is not None:
-            fields = self.strategy.process(fields, x, self._unpack)
-            f = fields["f"]
-        point = _Point(x, key)
-        point.fields = fields
+        if self.strategy is None:
+            point = _Point(x, key, {"f": f, "g": g})
+        else:
+            point = _Point(x, key, self.strategy.process({"f": f, "g": g}, x, self._unpack))
+            f = point.fields["f"]
         keys.insert(0, key)
         points = self._points
         points.insert(0, point)
@@ -378,7 +378,7 @@ class Evaluator:
             self._best = point
         if self.loss_callback is not None:
             self.loss_callback(Evaluation(x, f, self.counts.nfev, _unpack=self._unpack))
-        return f, fields["g"]
+        return f, point.fields["g"]
 
     def fun(self, x: np.ndarray, *_: Any) -> float:
         if x.dtype.kind == "c":
@@ -415,9 +415,21 @@ class Evaluator:
         )
 
     def constraints_hess(self, x: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """The Hessian of v . c(x). With one constraint row it is v times the
+        row's Hessian, which is computed once per point whatever v is (trust-constr
+        asks again at the same point whenever its multiplier estimate moves)."""
+        x = np.asarray(x, np.float64)
+        v = np.asarray(v, np.float64)
+        single = v.shape == (1,)
+        key = (_key(x),) if single else (_key(x), v.tobytes())
+        cached = self._chess
+        if cached is not None and cached[0] == key and np.array_equal(cached[1], x):
+            return v[0] * cached[2] if single else cached[2].copy()
         self.counts.nchev += 1
         self.counts.ncalls += 1
-        return self.functions.constraints_hess(np.asarray(x, np.float64), np.asarray(v, np.float64))
+        h = self.functions.constraints_hess(x, np.ones(1) if single else v)
+        self._chess = (key, x.copy(), h)
+        return v[0] * h if single else h.copy()
 
     def evaluation(self, x: np.ndarray, nit: int | None = None, raw: Any = None) -> Evaluation:
         """The state at an iterate `x` for `callback` (the value from the cache

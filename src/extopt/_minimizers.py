@@ -28,7 +28,15 @@ from ._errors import InputError, MethodError, describe
 from ._evaluator import Evaluation, Evaluator
 from ._log import Progress, check_verbosity, logger, shown
 from ._methods import METHODS, MethodSpec, check_options, get_method, method_names
-from ._params import ParamSpec, as_loss, element_names, parse_params
+from ._params import (
+    ElementNames,
+    ParamSpec,
+    ParamTable,
+    ValueView,
+    as_loss,
+    element_names,
+    parse_params,
+)
 from ._problem import FD_SCHEMES, Problem
 from ._report import report
 from ._result import FitResult
@@ -479,7 +487,7 @@ class BaseMinimizer:
         """The fit fields: fmin, edm, converged, valid, params by name, ..."""
         x = result.x_flat
         result["errordef"] = errordef
-        result["names"] = list(names)
+        result["names"] = names if isinstance(names, ElementNames) else list(names)
         result["fmin"] = result.fun
         result["edm"] = history[-1] if history else None
         if self.criterion is None:
@@ -505,8 +513,8 @@ class BaseMinimizer:
         result["converged"] = converged
         result["valid"] = bool(valid) if self.criterion is not None else bool(result.success)
         result["params_at_limit"] = bool(at_limit)
-        result["values"] = dict(zip(names, x.tolist(), strict=True))
-        result["params"] = {n: {"value": v} for n, v in zip(names, x.tolist(), strict=True)}
+        result["values"] = ValueView(result["names"], x)
+        result["params"] = ParamTable(result["names"], x)
         result["niter"] = result.nit
         result["minimizer"] = self
         result["loss"] = loss

@@ -14,7 +14,7 @@ the parameters with names, limits and step sizes.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -215,21 +215,175 @@ def _steps(value: Any, n: int, what: str) -> np.ndarray:
     return steps
 
 
-def element_names(packer) -> list[str]:
+def element_names(packer) -> ElementNames:
     """A name for every flat element, from the leaves' places in the tree:
     "a" for a scalar leaf under key "a", "w[1, 2]" for an element of an array
     leaf, "x[0]" for the elements of a single array."""
-    names = []
-    for spec in packer.leaves:
-        base = _leaf_name(spec.path) or "x"
-        if spec.shape == ():
-            names.append(base)
+    return ElementNames(packer)
+
+
+class ElementNames(Sequence[str]):
+    """The element names of a packer, made when asked: a fit with a million
+    parameters pays for the names it prints, not for all of them. Where two
+    leaves would print alike, every element is named by position, "p0", "p1", ...
+    Compares equal to the list of the same names; pickles as that list."""
+
+    def __init__(self, packer):
+        self._leaves = [
+            (_leaf_name(spec.path) or "x", spec.shape, spec.offset, spec.stop)
+            for spec in packer.leaves
+        ]
+        self._n = int(packer.size)
+        self._positional = _names_collide(self._leaves)
+        self._index: dict[str, int] | None = None
+
+    def __len__(self) -> int:
+        return self._n
+
+    def _name(self, i: int) -> str:
+        if self._positional:
+            return f"p{i}"
+        for base, shape, offset, stop in self._leaves:
+            if offset <= i < stop:
+                if shape == ():
+                    return base
+                where = np.unravel_index(i - offset, shape)
+                return f"{base}[{', '.join(str(int(k)) for k in where)}]"
+        raise IndexError(i)  # pragma: no cover - guarded by __getitem__
+
+    def __getitem__(self, item):
+        if isinstance(item, slice):
+            return [self._name(i) for i in range(*item.indices(self._n))]
+        i = int(item)
+        if i < 0:
+            i += self._n
+        if not 0 <= i < self._n:
+            raise IndexError(f"element {item} of {self._n}")
+        return self._name(i)
+
+    def __iter__(self):
+        if self._positional:
+            yield from (f"p{i}" for i in range(self._n))
+            return
+        for base, shape, _, _ in self._leaves:
+            if shape == ():
+                yield base
+            else:
+                for where in np.ndindex(*shape):
+                    yield f"{base}[{', '.join(map(str, where))}]"
+
+    def index(self, name, start: int = 0, stop: int | None = None) -> int:
+        if self._index is None:
+            self._index = {n: i for i, n in enumerate(self)}
+        i = self._index.get(name) if isinstance(name, str) else None
+        if i is None or i < start or (stop is not None and i >= stop):
+            raise ValueError(f"{name!r} is not a parameter name")
+        return i
+
+    def __contains__(self, name) -> bool:
+        try:
+            self.index(name)
+        except ValueError:
+            return False
+        return True
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, ElementNames | list | tuple):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __reduce__(self):
+        return list, (list(self),)
+
+    def __repr__(self) -> str:
+        if self._n <= 20:
+            return repr(list(self))
+        return f"[{', '.join(map(repr, self[:3]))}, ..., {self[-1]!r}] ({self._n} names)"
+
+
+def _names_collide(leaves: list) -> bool:
+    """Whether two leaves would give an element the same name."""
+    bases = [base for base, *_ in leaves]
+    if len(set(bases)) != len(bases):
+        return True
+    arrays = {base: shape for base, shape, *_ in leaves if shape != ()}
+    for base, shape, *_ in leaves:
+        if shape != ():
             continue
-        for index in np.ndindex(*spec.shape):
-            names.append(f"{base}[{', '.join(str(i) for i in index)}]")
-    if len(set(names)) != len(names):  # two leaves print alike: fall back to positions
-        names = [f"p{i}" for i in range(len(names))]
-    return names
+        m = re.fullmatch(r"(.*)\[(\d+(?:, \d+)*)\]", base)  # a scalar named like "w[1, 2]"
+        if m and m.group(1) in arrays:
+            where = tuple(int(k) for k in m.group(2).split(", "))
+            other = arrays[m.group(1)]
+            if len(where) == len(other) and all(k < d for k, d in zip(where, other, strict=True)):
+                return True
+    return False
+
+
+class ValueView(Mapping[str, float]):
+    """Parameter values by name, read from the flat solution when asked."""
+
+    def __init__(self, names: Sequence[str], x: np.ndarray):
+        self._names = names
+        self._x = x
+
+    def __getitem__(self, name: str) -> float:
+        try:
+            return float(self._x[self._names.index(name)])
+        except ValueError:
+            raise KeyError(name) from None
+
+    def __iter__(self):
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __reduce__(self):
+        return dict, (dict(self),)
+
+    def __repr__(self) -> str:
+        return _mapping_repr(self)
+
+
+class ParamTable(Mapping[str, dict]):
+    """Per-parameter entries by name, ``{"value": ...}`` plus what `hesse` and
+    `errors` add; an entry is made when first asked for and then kept."""
+
+    def __init__(self, names: Sequence[str], x: np.ndarray):
+        self._names = names
+        self._x = x
+        self._entries: dict[str, dict] = {}
+
+    def __getitem__(self, name: str) -> dict:
+        entry = self._entries.get(name)
+        if entry is None:
+            try:
+                i = self._names.index(name)
+            except ValueError:
+                raise KeyError(name) from None
+            entry = self._entries[name] = {"value": float(self._x[i])}
+        return entry
+
+    def __iter__(self):
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __reduce__(self):
+        return dict, (dict(self),)
+
+    def __repr__(self) -> str:
+        return _mapping_repr(self)
+
+
+def _mapping_repr(mapping: ValueView | ParamTable) -> str:
+    if len(mapping) <= 20:
+        return repr(dict(mapping))
+    head = ", ".join(f"{n!r}: {mapping[n]!r}" for n in mapping._names[:3])
+    return f"{{{head}, ...}} ({len(mapping)} parameters)"
 
 
 def _leaf_name(path: str) -> str:

@@ -55,9 +55,14 @@ def _summary_rows(res: Any) -> list[tuple[str, str]]:
     return rows
 
 
-def _param_rows(res: Any) -> list[list[str]]:
+def _param_rows(res: Any, limit: int) -> list[list[str]]:
+    """The parameter table's rows; none when there are more than `limit`
+    parameters (the entries are made on demand, a million of them is no table)."""
+    params = res.get("params") or {}
+    if len(params) > limit:
+        return []
     rows = []
-    for name, entry in (res.get("params") or {}).items():
+    for name, entry in params.items():
         hesse = (entry.get("hesse") or {}).get("error")
         errors = entry.get("errors") or {}
         rows.append(
@@ -73,8 +78,8 @@ def _param_rows(res: Any) -> list[list[str]]:
 
 def result_text(res: Any) -> str:
     rows = _summary_rows(res)
-    params = _param_rows(res)
-    if not params or len(params) > 20:
+    params = _param_rows(res, 20)
+    if not params:
         rows.append(("x", _short(res.get("x"))))
     mult = res.get("multipliers")
     if mult is not None:
@@ -85,7 +90,7 @@ def result_text(res: Any) -> str:
     indent = "\n" + " " * (width + 4)
     body = "\n".join(f"  {k.ljust(width)}  {v.replace(chr(10), indent)}" for k, v in rows)
     text = f"FitResult\n{body}"
-    if params and len(params) <= 20:
+    if params:
         header = ["name", "value", "hesse", "errors"]
         widths = [max(len(r[i]) for r in [header, *params]) for i in range(4)]
         lines = [
@@ -103,7 +108,7 @@ def result_html(res: Any) -> str:
         f"<tr><th style='text-align:left'>{esc(k)}</th><td>{esc(v)}</td></tr>"
         for k, v in _summary_rows(res)
     )
-    params = _param_rows(res)
+    params = _param_rows(res, 200)
     table = ""
     if params:
         head = "".join(f"<th>{h}</th>" for h in ("name", "value", "hesse", "errors"))

@@ -10,6 +10,7 @@ everything evaluated, the elapsed time, and every field SciPy returned.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -330,12 +331,24 @@ class FitResult(dict):
         return result_html(self)
 
 
-class _Values(dict):
+class _Values(Mapping):
     """Parameter values by name; callable like `dict.values` of the result."""
 
-    def __init__(self, data: dict, owner: FitResult):
-        super().__init__(data)
+    def __init__(self, data: Mapping, owner: FitResult):
+        self._data = data
         self._owner = owner
+
+    def __getitem__(self, name):
+        return self._data[name]
+
+    def __iter__(self):
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        return repr(self._data)
 
     def __call__(self):
         return dict.values(self._owner)

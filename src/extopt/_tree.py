@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -40,11 +41,11 @@ class LeafSpec:
     out_dtype: np.dtype
     meta: Any = None
 
-    @property
+    @cached_property
     def size(self) -> int:
         return int(np.prod(self.shape, dtype=np.int64))
 
-    @property
+    @cached_property
     def stop(self) -> int:
         return self.offset + self.size
 
@@ -148,12 +149,7 @@ class Packer:
         if np.iscomplexobj(flat):
             leaves = [np.asarray(flat[s.offset : s.stop]).reshape(s.shape) for s in self.leaves]
             return self.backend.unflatten(self.treedef, leaves)
-        flat = np.asarray(flat, dtype=np.float64)
-        from_numpy = self.backend.from_numpy
-        leaves = [
-            from_numpy(np.array(flat[s.offset : s.stop], dtype=s.out_dtype).reshape(s.shape), s)
-            for s in self.leaves
-        ]
+        leaves = self.backend.leaves_from_flat(np.asarray(flat, dtype=np.float64), self.leaves)
         return self.backend.unflatten(self.treedef, leaves)
 
     def unpack_numpy(self, flat: np.ndarray) -> Any:

@@ -185,6 +185,16 @@ class Backend(ABC):
     def to_numpy(self, leaf: Any) -> np.ndarray:
         return np.asarray(leaf)
 
+    def leaves_from_flat(self, flat: np.ndarray, specs: Sequence[LeafSpec]) -> list:
+        """The leaves cut from the flat float64 vector, each of its own type, dtype
+        and shape (a backend may do this in one call for many leaves)."""
+        return [
+            self.from_numpy(
+                np.array(flat[s.offset : s.stop], dtype=s.out_dtype).reshape(s.shape), s
+            )
+            for s in specs
+        ]
+
     def from_numpy(self, array: np.ndarray, spec: LeafSpec) -> Any:
         if spec.kind == "python":
             return float(array)

@@ -18,9 +18,10 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import sys
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -46,6 +47,16 @@ except ImportError as exc:  # pragma: no cover - exercised without jax installed
 
 _CACHE: OrderedDict[Any, tuple[Any, ...]] = OrderedDict()
 _CACHE_SIZE = 32
+
+
+@functools.lru_cache(maxsize=64)
+def _splitter(layout: tuple) -> Callable:
+    """A compiled function: the flat vector -> the leaves of `layout`."""
+
+    def split(flat):
+        return [flat[start:stop].reshape(shape) for start, stop, shape in layout]
+
+    return jax.jit(split)
 
 
 def _user_float() -> np.dtype:
@@ -104,6 +115,17 @@ class JaxBackend(Backend):
             with jax.enable_x64(True):
                 return jnp.asarray(array, dtype=spec.out_dtype)
         return super().from_numpy(array, spec)
+
+    def leaves_from_flat(self, flat, specs) -> list:
+        # Many JAX leaves of one dtype: cast in NumPy (XLA would flush float32
+        # subnormals to zero), then one compiled call cuts them all (a transfer
+        # per leaf costs more).
+        dtypes = {np.dtype(s.out_dtype) for s in specs}
+        if len(specs) < 2 or len(dtypes) > 1 or any(s.kind != "jax" for s in specs):
+            return super().leaves_from_flat(flat, specs)
+        layout = tuple((s.offset, s.stop, s.shape) for s in specs)
+        with jax.enable_x64(True):
+            return list(_splitter(layout)(np.asarray(flat, dtype=dtypes.pop())))
 
     @contextlib.contextmanager
     def session(self) -> Iterator[None]:

@@ -322,6 +322,8 @@ class _Engine:
         m = vector.shape[0]
         if not vector.requires_grad:  # constant: e.g. the gradient of a linear function
             return np.zeros((m, self.n))
+        if m == 1:  # one row: a plain backward pass
+            return self._flat(self._grad(vector[0], srcs, retain_graph=True))[None, :]
         eye = torch.eye(m, dtype=vector.dtype, device=vector.device)
         try:
             rows = self._grad(
