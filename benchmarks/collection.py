@@ -621,7 +621,7 @@ def performance_profile(rows: list[dict], path) -> None:
         best = min(cost[(p, s)] for s in names)
         for s in names:
             ratios[s].append(cost[(p, s)] / best if np.isfinite(best) else np.inf)
-    taus = np.logspace(0, 10, 400, base=2)
+    taus = np.logspace(0, 14, 500, base=2)
     fig, ax = plt.subplots(figsize=(7, 4.5))
     for name in names:
         r = np.array(ratios[name])
