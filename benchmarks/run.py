@@ -56,6 +56,10 @@ def solve_times(solvers: dict[str, Any], repeats: int) -> dict[str, dict[str, An
     return out
 
 
+#: The columns every table of solves starts with.
+SOLVE_COLUMNS = ["problem", "n", "contender", "time_s", "compile_s", "nfev", "fun"]
+
+
 def rows_of(problem: str, n: int, timings: dict, reference: str | None = None) -> list[dict]:
     rows = []
     base = timings[reference]["median_s"] if reference in timings else None
@@ -203,13 +207,7 @@ def section_pytrees(smoke: bool) -> list[dict]:
         _common.table(
             rows,
             [
-                "problem",
-                "n",
-                "contender",
-                "time_s",
-                "compile_s",
-                "nfev",
-                "fun",
+                *SOLVE_COLUMNS,
                 "vs_extopt jax, 1 leaf",
                 "vs_bridge_same_loss",
             ],
@@ -244,13 +242,7 @@ def section_logistic(smoke: bool) -> list[dict]:
         _common.table(
             rows,
             [
-                "problem",
-                "n",
-                "contender",
-                "time_s",
-                "compile_s",
-                "nfev",
-                "fun",
+                *SOLVE_COLUMNS,
                 "vs_numpy analytic (floor)",
             ],
             f"\nlogistic regression, {data[0].shape[0]} samples (L-BFGS-B)",

@@ -321,16 +321,17 @@ def _names_collide(leaves: list) -> bool:
     return False
 
 
-class ValueView(Mapping[str, float]):
-    """Parameter values by name, read from the flat solution when asked."""
+class _NamedView(Mapping):
+    """A mapping over the parameter names, reading the flat solution `x` when
+    asked; prints briefly when large and pickles as a plain dict."""
 
     def __init__(self, names: Sequence[str], x: np.ndarray):
         self._names = names
         self._x = x
 
-    def __getitem__(self, name: str) -> float:
+    def _index(self, name: str) -> int:
         try:
-            return float(self._x[self._names.index(name)])
+            return self._names.index(name)
         except ValueError:
             raise KeyError(name) from None
 
@@ -344,46 +345,32 @@ class ValueView(Mapping[str, float]):
         return dict, (dict(self),)
 
     def __repr__(self) -> str:
-        return _mapping_repr(self)
+        if len(self) <= 20:
+            return repr(dict(self))
+        head = ", ".join(f"{n!r}: {self[n]!r}" for n in self._names[:3])
+        return f"{{{head}, ...}} ({len(self)} parameters)"
 
 
-class ParamTable(Mapping[str, dict]):
+class ValueView(_NamedView):
+    """Parameter values by name."""
+
+    def __getitem__(self, name: str) -> float:
+        return float(self._x[self._index(name)])
+
+
+class ParamTable(_NamedView):
     """Per-parameter entries by name, ``{"value": ...}`` plus what `hesse` and
     `errors` add; an entry is made when first asked for and then kept."""
 
     def __init__(self, names: Sequence[str], x: np.ndarray):
-        self._names = names
-        self._x = x
+        super().__init__(names, x)
         self._entries: dict[str, dict] = {}
 
     def __getitem__(self, name: str) -> dict:
         entry = self._entries.get(name)
         if entry is None:
-            try:
-                i = self._names.index(name)
-            except ValueError:
-                raise KeyError(name) from None
-            entry = self._entries[name] = {"value": float(self._x[i])}
+            entry = self._entries[name] = {"value": float(self._x[self._index(name)])}
         return entry
-
-    def __iter__(self):
-        return iter(self._names)
-
-    def __len__(self) -> int:
-        return len(self._names)
-
-    def __reduce__(self):
-        return dict, (dict(self),)
-
-    def __repr__(self) -> str:
-        return _mapping_repr(self)
-
-
-def _mapping_repr(mapping: ValueView | ParamTable) -> str:
-    if len(mapping) <= 20:
-        return repr(dict(mapping))
-    head = ", ".join(f"{n!r}: {mapping[n]!r}" for n in mapping._names[:3])
-    return f"{{{head}, ...}} ({len(mapping)} parameters)"
 
 
 def _leaf_name(path: str) -> str:
