@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from ._errors import BackendError, ExtoptError, ExtoptWarning, InputError, MethodError, ShapeError
 from ._evaluator import Evaluation, EvaluationLimit
+from ._external import Capabilities, Outcome, Task
 from ._methods import METHODS, method_names
 from ._minimize import minimize
 from ._minimizers import (
@@ -39,6 +40,7 @@ __all__ = [
     "METHODS",
     "BackendError",
     "BaseMinimizer",
+    "Capabilities",
     "ConvergenceCriterion",
     "EDM",
     "Evaluation",
@@ -52,10 +54,12 @@ __all__ = [
     "LossEval",
     "MethodError",
     "NaNError",
+    "Outcome",
     "PushbackStrategy",
     "Scipy",
     "ShapeError",
     "Strategy",
+    "Task",
     "ToyStrategy",
     "__version__",
     "available_backends",

@@ -26,6 +26,7 @@ import numpy as np
 
 from ._errors import InputError, MethodError, describe
 from ._evaluator import Evaluation, Evaluator
+from ._external import Capabilities, ExternalRun, Outcome, Task, require, warn_finite_differences
 from ._log import Progress, check_verbosity, logger, shown
 from ._methods import METHODS, MethodSpec, check_options, get_method, method_names
 from ._params import (
@@ -152,6 +153,10 @@ class LossEval:
 class BaseMinimizer:
     """A reusable minimizer: settings at construction, `minimize` fits.
 
+    This is also the extension point: a subclass that sets `capabilities` and
+    implements `run(task) -> Outcome` is a complete minimizer (see
+    `extopt.Task`, `extopt.Outcome` and the README's "Wrapping an algorithm").
+
     Parameters
     ----------
     tol : the convergence target: converged when the criterion (EDM) is below
@@ -168,8 +173,39 @@ class BaseMinimizer:
     strategy : what to do on NaN: `PushbackStrategy` (default),
         `FailFastStrategy`, `ToyStrategy`, class or instance.
     name : a name for printing.
-    **options : the SciPy method's options, by SciPy's names.
+    **options : the algorithm's options, by its own names.
     """
+
+    #: What `run` can take (bounds, constraints, derivatives).
+    capabilities: ClassVar[Capabilities] = Capabilities()
+    #: The option names `run` understands (`check_options` refuses others).
+    option_names: ClassVar[tuple[str, ...]] = ()
+    #: The `hessian=` settings `run` understands besides None (exact).
+    hessian_choices: ClassVar[tuple[str, ...]] = ()
+    #: The package the algorithm needs and the extra that installs it.
+    requires: ClassVar[tuple[str, str] | None] = None
+
+    def run(self, task: Task) -> Outcome:
+        """Run the algorithm once on `task` and return an `Outcome`.
+
+        Call `task.callback(x)` once per iteration and stop when it returns
+        True; restart `task.restart` > 0 asks for stopping tolerances
+        ``10**-restart`` times tighter."""
+        raise NotImplementedError(
+            f"{type(self).__name__} must implement run(task) -> extopt.Outcome to be a minimizer."
+        )
+
+    def check_options(self, options: dict[str, Any]) -> None:
+        """Refuse options `run` does not understand (override to check values too)."""
+        from ._errors import did_you_mean
+
+        for key in options:
+            if key not in self.option_names:
+                raise InputError(
+                    f"{key!r} is not an option of {type(self).__name__}; it takes "
+                    f"{sorted(self.option_names) or 'no options'}."
+                    + did_you_mean(str(key), self.option_names)
+                )
 
     _method: ClassVar[str | None] = None
 
@@ -201,11 +237,11 @@ class BaseMinimizer:
     def _init(
         self, method, tol, gradient, hessian, verbosity, maxiter, criterion, strategy, name, options
     ) -> None:
-        spec = get_method(method, constrained=False) if method is not None else None
-        self.spec = spec
+        if self.requires is not None:
+            require(*self.requires, type(self).__name__)
         self.tol = 1e-3 if tol is None else _check_tol(tol)
+        self.gradient = gradient
         self.jac = _gradient_mode(gradient)
-        self.hess = _hessian_choice(hessian)
         if maxiter not in ("auto", None) and (
             isinstance(maxiter, bool) or not isinstance(maxiter, int) or maxiter < 1
         ):
@@ -219,23 +255,76 @@ class BaseMinimizer:
         self.strategy = None if strategy is False else get_strategy(strategy)
         if name is not None and not isinstance(name, str):
             raise InputError(f"name must be a string; got {describe(name)}.")
-        if spec is not None:
-            for alias, scipy_name in spec.aliases:
-                if alias in options:
-                    options[scipy_name] = options.pop(alias)
-            for key in ("maxiter", spec.maxiter) if maxiter is not None else ():
-                if key in options:
-                    raise InputError(
-                        f"the option {key!r} is set by the minimizer's maxiter (a budget of loss "
-                        "evaluations); pass maxiter= instead."
-                    )
-            check_options(spec, options)
-            check_derivatives(spec, self.jac, self.hess)
+        self._configure(method, hessian, maxiter, options)
+        self.name = name or self._default_name()
+
+    def _configure(self, method: Any, hessian: Any, maxiter: Any, options: dict) -> None:
+        """Check the algorithm-specific settings (an external algorithm's)."""
+        caps = self.capabilities
+        self.spec = None
+        if not caps.gradient and self.jac is not None:
+            raise MethodError(
+                f"{type(self).__name__} uses no gradient, so gradient={self.gradient!r} would be "
+                "ignored; drop it."
+            )
+        if self.jac == "cs":
+            raise MethodError(
+                f"complex-step differences ('cs') are SciPy's; {type(self).__name__} takes "
+                "gradient=None (exact), True, '2-point' or '3-point'."
+            )
+        if hessian in (None, "auto"):
+            hessian = None
+        elif not caps.hessian:
+            raise MethodError(
+                f"{type(self).__name__} uses no Hessian, so hessian={describe(hessian)} would be "
+                "ignored; drop it."
+            )
+        elif hessian not in self.hessian_choices:
+            raise InputError(
+                f"hessian for {type(self).__name__} must be None (exact) or one of "
+                f"{list(self.hessian_choices)}; got {describe(hessian)}."
+            )
+        self.hess = hessian
+        self.check_options(options)
         self.options = dict(options)
-        default = (
-            type(self).__name__ if self._method else (f"Scipy({spec.name})" if spec else "Scipy")
+
+    def _default_name(self) -> str:
+        return type(self).__name__
+
+    def _jac_for(self, problem: Problem) -> Any:
+        """The gradient a Task gives: None (exact) or a finite-difference scheme."""
+        if not self.capabilities.gradient:
+            return None
+        if self.jac is not None:
+            return self.jac
+        if not problem.has_gradient:
+            warn_finite_differences(problem, self.name)
+            return "2-point"
+        return None
+
+    def _start_run(
+        self, problem, steps, init, names, errordef, budget, loss_callback, strategy, scipy_tol=None
+    ):
+        """A run of `self.run` on `problem`, with one evaluator for all restarts."""
+        caps = self.capabilities
+        caps.refuse(problem, self.name)
+        constrained = problem.constraints is not None
+        if caps.gradient and problem.has_gradient and self.jac is None:
+            fuse = "everything" if constrained else "value_and_grad"
+        else:
+            fuse = "value_constraints" if constrained else "value"
+        ev = Evaluator(
+            problem.functions,
+            fuse,
+            loss_callback,
+            problem.packer.unpack,
+            problem.x0,
+            strategy=strategy,
+            max_evals=budget,
         )
-        self.name = name or default
+        run = ExternalRun(self, problem, ev, steps=steps, init=init, names=names)
+        run.errordef = errordef
+        return run
 
     # -- what users call ----------------------------------------------------------
     def minimize(
@@ -347,11 +436,6 @@ class BaseMinimizer:
     def _budget(self, n: int) -> int | None:
         return max(10_000, 1000 * n) if self.maxiter == "auto" else self.maxiter
 
-    def _engine(self, problem: Problem, options: dict) -> ScipyMinimizer:
-        return ScipyMinimizer(
-            self.spec.name if self.spec else None, options=options, hess=self.hess
-        )
-
     def _fit(
         self,
         problem: Problem,
@@ -366,42 +450,40 @@ class BaseMinimizer:
         scipy_tol: float | None = None,
     ) -> FitResult:
         budget = self._budget(problem.n)
-        spec = self.spec or get_method(None, problem.constraints is not None)
-        options = dict(self.options)
-        if self.criterion is not None and budget is not None:
-            options.setdefault(spec.maxiter, budget)  # SciPy must not stop before the budget
-        options.update(_start_options(spec, problem, steps, init, self.options))
-        engine = self._engine(problem, options)
-        engine.tol = scipy_tol
         strategy = self.strategy
         if strategy is not None:
             strategy.start()
         verbosity = self.verbosity
         with shown(verbosity):
+            start = time.perf_counter()
+            run = self._start_run(
+                problem,
+                steps,
+                init,
+                names,
+                errordef,
+                budget,
+                _evaluation_log(verbosity, loss_callback),
+                strategy,
+                scipy_tol=scipy_tol,
+            )
             if verbosity:
                 logger.info(
                     "minimizing %s with %s (%s): %d parameters",
                     loss,
                     self.name,
-                    spec.name,
+                    run.method,
                     problem.n,
                 )
-            start = time.perf_counter()
-            run = engine.start(
-                problem,
-                loss_callback=_evaluation_log(verbosity, loss_callback),
-                strategy=strategy,
-                max_evals=budget,
-            )
             progress = Progress(verbosity, None, self.name)
             try:
                 result, history = self._runs(
-                    run, spec, problem, errordef, _progress_callback(progress, callback)
+                    run, problem, errordef, _progress_callback(progress, callback)
                 )
             except NaNError as exc:
                 if strategy is None or not strategy.returns_invalid:
                     raise
-                result, history = self._failed(run, problem, spec, exc), []
+                result, history = self._failed(run, problem, exc), []
             finally:
                 progress.close()
             elapsed = time.perf_counter() - start
@@ -421,11 +503,10 @@ class BaseMinimizer:
         return result
 
     def _runs(
-        self, run, spec: MethodSpec, problem: Problem, errordef: float, callback: Callable | None
+        self, run, problem: Problem, errordef: float, callback: Callable | None
     ) -> tuple[FitResult, list]:
         """The first run and the restarts; the last result and the EDM history."""
         x = problem.x0
-        extra: dict[str, Any] = {}
         history: list[float] = []
         nit = 0
         result = None
@@ -433,11 +514,11 @@ class BaseMinimizer:
         stuck = 0
         for attempt in range(MAX_RESTARTS + 1):
             previous = result
-            result = run.step(x, options=extra, callback=callback)
+            result = run.step(x, restart=tighten, previous=previous, callback=callback)
             nit += result.nit or 0
             result["errordef"] = errordef
-            if self.criterion is None or result.status == "maxiter":
-                break
+            if self.criterion is None or result.status == "maxiter" or result._stopped:
+                break  # one run; the budget is spent; the user stopped it
             converged = self.criterion.converged(result)
             value = self.criterion.last_value
             history.append(value)
@@ -449,13 +530,12 @@ class BaseMinimizer:
                 break
             if attempt < MAX_RESTARTS:
                 tighten += 2 if stuck else 1
-                extra = _tighter(spec, run.options, tighten, result)
                 x = result.x_flat
-                logger.debug("restart %d of %s: edm %.3g", attempt + 1, spec.name, value)
+                logger.debug("restart %d of %s: edm %.3g", attempt + 1, run.method, value)
         result["nit"] = nit
         return result, history
 
-    def _failed(self, run, problem: Problem, spec: MethodSpec, exc: NaNError) -> FitResult:
+    def _failed(self, run, problem: Problem, exc: NaNError) -> FitResult:
         """The invalid result of a fit the strategy gave up on (ToyStrategy)."""
         ev = run.ev
         ev.strategy, ev.max_evals = None, None
@@ -464,7 +544,7 @@ class BaseMinimizer:
             problem,
             ev,
             x,
-            method=spec.name,
+            method=run.method,
             success=False,
             status="nan",
             message=str(exc),
@@ -528,6 +608,60 @@ class BaseMinimizer:
 
     def __repr__(self) -> str:
         return f"<{self.name} tol={self.tol}>"
+
+
+class _ScipyBase(BaseMinimizer):
+    """What the SciPy minimizers share: the method's row of the capability table
+    decides options, derivatives and restarts, and `ScipyMinimizer` runs it."""
+
+    def _configure(self, method: Any, hessian: Any, maxiter: Any, options: dict) -> None:
+        spec = get_method(method, constrained=False) if method is not None else None
+        self.spec = spec
+        self.hess = _hessian_choice(hessian)
+        if spec is not None:
+            for alias, scipy_name in spec.aliases:
+                if alias in options:
+                    options[scipy_name] = options.pop(alias)
+            for key in ("maxiter", spec.maxiter) if maxiter is not None else ():
+                if key in options:
+                    raise InputError(
+                        f"the option {key!r} is set by the minimizer's maxiter (a budget of loss "
+                        "evaluations); pass maxiter= instead."
+                    )
+            check_options(spec, options)
+            check_derivatives(spec, self.jac, self.hess)
+        self.options = dict(options)
+
+    def _default_name(self) -> str:
+        spec = self.spec
+        return type(self).__name__ if self._method else (f"Scipy({spec.name})" if spec else "Scipy")
+
+    def _start_run(
+        self, problem, steps, init, names, errordef, budget, loss_callback, strategy, scipy_tol=None
+    ):
+        spec = self.spec or get_method(None, problem.constraints is not None)
+        options = dict(self.options)
+        if self.criterion is not None and budget is not None:
+            options.setdefault(spec.maxiter, budget)  # SciPy must not stop before the budget
+        options.update(_start_options(spec, problem, steps, init, self.options))
+        engine = ScipyMinimizer(spec.name if self.spec else None, options=options, hess=self.hess)
+        engine.tol = scipy_tol
+        run = engine.start(
+            problem, loss_callback=loss_callback, strategy=strategy, max_evals=budget
+        )
+        return _ScipyRun(run, spec)
+
+
+class _ScipyRun:
+    """A SciPy run as a fit drives it: restarts tighten the method's own
+    stopping tolerances (and continue its state where SciPy allows)."""
+
+    def __init__(self, run: Any, spec: MethodSpec):
+        self.run, self.spec, self.ev, self.method = run, spec, run.ev, spec.name
+
+    def step(self, x0, *, restart: int = 0, previous: FitResult | None = None, callback=None):
+        extra = _tighter(self.spec, self.run.options, restart, previous) if restart else {}
+        return self.run.step(x0, options=extra, callback=callback)
 
 
 # -- helpers of a fit --------------------------------------------------------------------
@@ -775,7 +909,7 @@ def _evaluation_log(verbosity: int, loss_callback: Callable | None) -> Callable 
 # -- the classes, one per SciPy method ----------------------------------------------------
 
 
-class Scipy(BaseMinimizer):
+class Scipy(_ScipyBase):
     """Any `scipy.optimize.minimize` method: ``Scipy("L-BFGS-B", tol=...)``."""
 
     @classmethod
@@ -804,7 +938,7 @@ def _make_class(class_name: str, method: str, doc: str) -> type:
     uses = "It uses a Hessian (`hessian=`)." if spec.hess != "none" else ("It uses no Hessian.")
     cls = type(
         class_name,
-        (BaseMinimizer,),
+        (_ScipyBase,),
         {
             "_method": spec.name,
             "__doc__": f"{doc}\n\n    SciPy's {spec.name}. {uses} Its options: {options}.\n\n"

@@ -105,4 +105,5 @@ def report(
     res._problem = problem
     res._c, res._J, res._lam = c, J, lam
     res._residual = measures["residual"] if g is not None else None
+    res._stopped = False  # True when the user's callback ended the run
     return res

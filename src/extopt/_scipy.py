@@ -503,6 +503,7 @@ def _finish(
         lam=lam,
         bound_mult=bound_mult,
     )
+    res._stopped = state.stopped
     res["scipy_result"] = raw
     res["options"] = options
     if raw is not None:
