@@ -26,6 +26,7 @@ from ._minimizers import (
     LossEval,
     Scipy,
 )
+from ._minuit import Minuit
 from ._params import Loss
 from ._result import FitResult
 from ._strategy import FailFastStrategy, NaNError, PushbackStrategy, Strategy, ToyStrategy
@@ -53,6 +54,7 @@ __all__ = [
     "Loss",
     "LossEval",
     "MethodError",
+    "Minuit",
     "NaNError",
     "Outcome",
     "PushbackStrategy",

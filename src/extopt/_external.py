@@ -305,8 +305,9 @@ class ExternalRun:
     """Runs a `BaseMinimizer.run` on one problem with one evaluator; `step` is
     one run from a start point (a fit with restarts makes several)."""
 
-    def __init__(self, minimizer: Any, problem: Problem, ev: Evaluator, *, steps, init, names):
+    def __init__(self, minimizer: Any, problem: Problem, ev: Evaluator, *, jac, steps, init, names):
         self.minimizer = minimizer
+        self.jac = jac
         self.problem = problem
         self.ev = ev
         self.steps = steps
@@ -326,7 +327,7 @@ class ExternalRun:
             problem,
             ev,
             x0=x0,
-            jac=minimizer._jac_for(problem),
+            jac=self.jac,
             steps=steps,
             tol=minimizer.tol,
             errordef=self.errordef,

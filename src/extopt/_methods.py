@@ -223,8 +223,9 @@ def get_method(method: str | None, constrained: bool) -> MethodSpec:
     spec = METHODS.get(method.lower())
     if spec is None:
         raise MethodError(
-            f"method {method!r} is not a scipy.optimize.minimize method extopt knows; "
-            f"choose one of {method_names()}." + did_you_mean(method, method_names())
+            f"method {method!r} is not a method extopt knows; choose one of {method_names()}, "
+            "or 'minuit', 'ipopt', 'nlopt:<ALGORITHM>' (e.g. 'nlopt:LD_SLSQP')."
+            + did_you_mean(method, [*method_names(), "minuit", "ipopt"])
         )
     return spec
 

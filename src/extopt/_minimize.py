@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ._errors import InputError
 from ._evaluator import Evaluation
-from ._minimizers import Scipy
+from ._minimizers import BaseMinimizer, Scipy
 from ._params import element_names
 from ._problem import Problem
 from ._result import FitResult
@@ -18,7 +19,7 @@ def minimize(
     x0: Any,
     *,
     args: tuple = (),
-    method: str | None = None,
+    method: str | BaseMinimizer | None = None,
     bounds: Any = None,
     equalities: Callable[..., Any] | Sequence[Callable[..., Any]] = (),
     inequalities: Callable[..., Any] | Sequence[Callable[..., Any]] = (),
@@ -41,7 +42,13 @@ def minimize(
         structure, and so do the answer `x` and the gradient `jac`.
     args : extra positional arguments of `fun` and of every constraint.
     method : a `scipy.optimize.minimize` method name, case-insensitive.
-        None: L-BFGS-B, or SLSQP when there are general constraints.
+        None: L-BFGS-B, or SLSQP when there are general constraints. Also
+        "minuit" (MIGRAD), "ipopt", and "nlopt:<ALGORITHM>" such as
+        "nlopt:LD_SLSQP": the algorithm's own stopping rule, one run, its
+        options in `options` by its own names (see `extopt.Minuit`,
+        `extopt.Ipopt`, `extopt.NLopt`). Or a minimizer object (any
+        `extopt.BaseMinimizer`, such as an algorithm you wrapped), run with
+        its own settings.
     bounds : ``(lower, upper)``; each side None, a scalar, an array or a tree
         with x0's structure (None leaves and elements, and +/-inf, mean
         unbounded), broadcast to each leaf with NumPy's rules; or a
@@ -66,7 +73,7 @@ def minimize(
         and small trust-constr problems), a `scipy.optimize.HessianUpdateStrategy`
         (BFGS, SR1; instance or class), "2-point"/"3-point"/"cs", or a callable
         ``hess(params, *args)`` returning the (n, n) matrix in the flat order.
-    tol : SciPy's `tol`.
+    tol : SciPy's `tol`; for Minuit, NLopt and Ipopt their minimizer's `tol`.
     options : the method's SciPy options; unknown names are an error.
     callback : called after each iteration with an `Evaluation` (fields
         `params`, `fun`, `nit`, `x`, `nfev`); returning True or raising
@@ -85,7 +92,9 @@ def minimize(
         from ._errors import MethodError, describe
 
         raise MethodError(f"options must be a dict; got {describe(options)}.")
-    minimizer = Scipy.like_scipy(method, hessian=hess, options=options)
+    minimizer = external_minimizer(method, tol=tol, hess=hess, options=options)
+    if minimizer is None:
+        minimizer = Scipy.like_scipy(method, hessian=hess, options=options)
     if tol is not None and (
         isinstance(tol, bool) or not isinstance(tol, int | float) or not tol >= 0
     ):
@@ -121,3 +130,37 @@ def minimize(
     )
     result._leaves = problem.backend.flatten(x0)[0]
     return result
+
+
+def external_minimizer(method: Any, *, tol: Any, hess: Any, options: dict | None) -> Any:
+    """The minimizer object behind method="minuit" | "ipopt" | "nlopt:NAME", with
+    `extopt.minimize`'s behaviour (the algorithm's own stopping rule, one run,
+    no NaN strategy, no budget); None for a SciPy method."""
+    if isinstance(method, BaseMinimizer):
+        for what, value in (("options", options), ("tol", tol), ("hess", hess)):
+            if value not in (None, {}):
+                raise InputError(
+                    f"{what} cannot be given with a minimizer object as method: its settings "
+                    "(options are the minimizer's own) were given when it was made."
+                )
+        return method
+    if not isinstance(method, str):
+        return None
+    key = method.strip().lower()
+    settings: dict[str, Any] = dict(options or {})
+    common = {"tol": tol, "criterion": False, "maxiter": None, "hessian": hess}
+    if key == "minuit":
+        from ._minuit import Minuit
+
+        return Minuit(
+            strategy=settings.pop("strategy", 1), nan_strategy=False, **common, **settings
+        )
+    if key == "ipopt":
+        from ._ipopt import Ipopt
+
+        return Ipopt(strategy=False, **common, **settings)
+    if key.startswith("nlopt:"):
+        from ._nlopt import NLopt
+
+        return NLopt(method.strip()[len("nlopt:") :], strategy=False, **common, **settings)
+    return None

@@ -297,6 +297,13 @@ class BaseMinimizer:
             return None
         if self.jac is not None:
             return self.jac
+        if problem.jac in FD_SCHEMES:  # extopt.minimize(jac="2-point")
+            if problem.jac == "cs":
+                raise MethodError(
+                    f"complex-step differences ('cs') are SciPy's; {self.name} takes "
+                    "jac=None (exact), '2-point' or '3-point'."
+                )
+            return problem.jac
         if not problem.has_gradient:
             warn_finite_differences(problem, self.name)
             return "2-point"
@@ -309,7 +316,8 @@ class BaseMinimizer:
         caps = self.capabilities
         caps.refuse(problem, self.name)
         constrained = problem.constraints is not None
-        if caps.gradient and problem.has_gradient and self.jac is None:
+        jac = self._jac_for(problem)
+        if caps.gradient and jac is None:
             fuse = "everything" if constrained else "value_and_grad"
         else:
             fuse = "value_constraints" if constrained else "value"
@@ -322,7 +330,7 @@ class BaseMinimizer:
             strategy=strategy,
             max_evals=budget,
         )
-        run = ExternalRun(self, problem, ev, steps=steps, init=init, names=names)
+        run = ExternalRun(self, problem, ev, jac=jac, steps=steps, init=init, names=names)
         run.errordef = errordef
         return run
 

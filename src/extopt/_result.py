@@ -138,7 +138,8 @@ class FitResult(dict):
         The covariance is ``2 * errordef * H^-1`` (in the directions where the
         parameters are free), H the exact Hessian ("autodiff"), central
         differences of the gradient ("finite_difference"), or the algorithm's
-        own inverse-Hessian approximation ("approx"); None: "autodiff" where
+        own inverse-Hessian approximation ("approx"), or Minuit's HESSE
+        ("minuit", needs iminuit); None: "autodiff" where
         the backend has it, else "finite_difference". Errors are scaled to the
         confidence level `cl` (or `sigma` standard deviations; default one).
         Returns ``{name: {"error": ...}}`` and stores it under
@@ -182,14 +183,16 @@ class FitResult(dict):
         ``{name: {"lower": negative, "upper": positive, "is_valid": ...}}`` (also
         stored under ``result.params[name]["errors"]``) and, if a lower minimum
         was found on the way, the result of a fit restarted there (else None).
+        `method`: "profile" (extopt's, also with constraints) or "minos"
+        (Minuit's MINOS, needs iminuit; its second value is always None).
         """
         from scipy.stats import chi2
 
         from ._errors import InputError
         from ._uncertainties import confidence_level, profile_errors
 
-        if method != "profile":
-            raise InputError(f"method must be 'profile'; got {method!r}.")
+        if method not in ("profile", "minos"):
+            raise InputError(f"method must be 'profile' or 'minos'; got {method!r}.")
         problem = self._live_problem()
         cl = confidence_level(cl, sigma)
         names = (
@@ -200,6 +203,15 @@ class FitResult(dict):
         unknown = [p for p in names if p not in self["names"]]
         if unknown:
             raise InputError(f"unknown parameter(s) {unknown}; the fit has {self['names']}.")
+        if method == "minos":
+            from ._minuit import minos_errors
+
+            found = minos_errors(self, names, cl)
+            entries = self._param_entries()
+            for param, entry in found.items():
+                entry["cl"] = cl
+                entries[param][name] = entry
+            return found, None
         from ._scipy import ScipyMinimizer
 
         profiler = ScipyMinimizer(

@@ -68,7 +68,8 @@ def hessian(result: Any, method: str = "autodiff") -> np.ndarray:
         with problem.backend.session():
             return _symmetric(_fd_hessian(problem, x))
     raise InputError(
-        f"method must be 'autodiff', 'approx' or 'finite_difference'; got {describe(method)}."
+        "method must be 'autodiff', 'finite_difference', 'approx' or 'minuit'; got "
+        f"{describe(method)}."
     )
 
 
@@ -152,6 +153,10 @@ def covariance(result: Any, method: str = "autodiff") -> np.ndarray:
             )
         inv = inv.todense() if hasattr(inv, "todense") else np.asarray(inv, dtype=np.float64)
         return 2.0 * errordef * _symmetric(np.asarray(inv))
+    if method == "minuit":
+        from ._minuit import hesse_covariance
+
+        return hesse_covariance(result)
     h = hessian(result, method)
     z = free_basis(result)
     if z is None:
