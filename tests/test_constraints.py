@@ -276,7 +276,11 @@ def test_half_space_projection_has_closed_form_multiplier(jnp):
             backend="jax",
             options=options,
         )
-        np.testing.assert_allclose(res.x, x_star, atol=1e-5)
+        # trust-constr stops when its barrier subproblem is solved to gtol, which
+        # SciPy may accept with the barrier parameter still at 3.2e-5 (seen with
+        # SciPy 1.17 on one CPU and not on another): the answer is that far inside.
+        barrier = res.scipy_result.get("barrier_parameter") or 0.0
+        np.testing.assert_allclose(res.x, x_star, atol=max(1e-5, barrier))
         np.testing.assert_allclose(res.multipliers["ineq"][0], mu_star, atol=1e-4)
         assert res.multipliers["ineq"][0] > 0
         assert res.kkt["complementarity"] < 1e-4

@@ -121,6 +121,7 @@ def test_extopt_minimize_takes_a_minimizer_object_and_its_callback_stops_the_run
         callback=stop,
     )
     assert not stopped.success and "callback at iteration 5" in stopped.message
+    assert not stopped.valid and "not converged" not in stopped.message
     np.testing.assert_allclose(stopped.x, seen[-1])
     assert stopped.fun == pytest.approx(rosen(seen[-1]))
     full = extopt.minimize(

@@ -226,3 +226,24 @@ def test_freeze_pickles_and_stops_computing():
         frozen.hesse()
     with pytest.raises(extopt.InputError, match="no live loss"):
         extopt.ScipyLBFGSB().minimize(frozen)
+
+
+def _on_circle(p):
+    return (p[0] - 2.0) ** 2 + p[1] ** 2
+
+
+@pytest.mark.parametrize("backend", ["jax", "numpy"])
+def test_a_curved_constraint_holds_the_parameters_with_its_curvature_too(backend):
+    """min (x-2)^2 + y^2 on the unit circle: at (1, 0), with x = cos t, y = sin t
+    the loss is 5 - 4 cos t, curvature 4 along the circle; the loss Hessian
+    alone (2) would double the variance. With errordef 1: var(y) = 2/4, and the
+    EDM at the answer is finite and small (it needs the same curvature)."""
+    circle = (lambda p: jnp.sum(p**2) - 1.0) if backend == "jax" else (lambda p: p @ p - 1.0)
+    loss = extopt.Loss(_on_circle, errordef=1.0, backend=backend)
+    gradient = None if backend == "jax" else "2-point"
+    result = extopt.ScipySLSQP(gradient=gradient).minimize(
+        loss, np.array([0.6, 0.5]), equalities=circle
+    )
+    assert result.valid and result.edm < 1e-6
+    np.testing.assert_allclose(result.x, [1.0, 0.0], atol=1e-5)
+    np.testing.assert_allclose(result.covariance(), [[0.0, 0.0], [0.0, 0.5]], atol=1e-4)

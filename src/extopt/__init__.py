@@ -15,6 +15,7 @@ from __future__ import annotations
 from ._errors import BackendError, ExtoptError, ExtoptWarning, InputError, MethodError, ShapeError
 from ._evaluator import Evaluation, EvaluationLimit
 from ._external import Capabilities, Outcome, Task
+from ._ipopt import Ipopt
 from ._methods import METHODS, method_names
 from ._minimize import minimize
 from ._minimizers import (
@@ -27,6 +28,23 @@ from ._minimizers import (
     Scipy,
 )
 from ._minuit import Minuit
+from ._nlopt import (
+    NLopt,
+    NLoptAUGLAG,
+    NLoptBOBYQA,
+    NLoptCCSAQ,
+    NLoptCOBYLA,
+    NLoptDIRECT,
+    NLoptESCH,
+    NLoptISRES,
+    NLoptLBFGS,
+    NLoptMMA,
+    NLoptNelderMead,
+    NLoptSLSQP,
+    NLoptSubplex,
+    NLoptTruncNewton,
+    NLoptVarMetric,
+)
 from ._params import Loss
 from ._result import FitResult
 from ._strategy import FailFastStrategy, NaNError, PushbackStrategy, Strategy, ToyStrategy
@@ -51,9 +69,25 @@ __all__ = [
     "FailFastStrategy",
     "FitResult",
     "InputError",
+    "Ipopt",
     "Loss",
     "LossEval",
     "MethodError",
+    "NLopt",
+    "NLoptAUGLAG",
+    "NLoptBOBYQA",
+    "NLoptCCSAQ",
+    "NLoptCOBYLA",
+    "NLoptDIRECT",
+    "NLoptESCH",
+    "NLoptISRES",
+    "NLoptLBFGS",
+    "NLoptMMA",
+    "NLoptNelderMead",
+    "NLoptSLSQP",
+    "NLoptSubplex",
+    "NLoptTruncNewton",
+    "NLoptVarMetric",
     "Minuit",
     "NaNError",
     "Outcome",

@@ -147,8 +147,21 @@ def external_minimizer(method: Any, *, tol: Any, hess: Any, options: dict | None
     if not isinstance(method, str):
         return None
     key = method.strip().lower()
+    if key not in ("minuit", "ipopt") and not key.startswith("nlopt:"):
+        return None
     settings: dict[str, Any] = dict(options or {})
     common = {"tol": tol, "criterion": False, "maxiter": None, "hessian": hess}
+    if "maxiter" in settings:  # as for SciPy's methods: a budget, here of evaluations
+        common["maxiter"] = settings.pop("maxiter")
+    if key == "ipopt" and "tol" in settings:  # Ipopt's own tol (extopt's is tol=)
+        settings["ipopt_tol"] = settings.pop("tol")
+    clash = sorted(set(settings) & set(common))
+    if clash:
+        raise InputError(
+            f"options {clash} are not options of method={method!r}: give tol= and hess= "
+            "as extopt.minimize's arguments; for a convergence criterion make the "
+            "minimizer object (e.g. extopt.Minuit(criterion=...)) and pass it as method."
+        )
     if key == "minuit":
         from ._minuit import Minuit
 
@@ -159,8 +172,6 @@ def external_minimizer(method: Any, *, tol: Any, hess: Any, options: dict | None
         from ._ipopt import Ipopt
 
         return Ipopt(strategy=False, **common, **settings)
-    if key.startswith("nlopt:"):
-        from ._nlopt import NLopt
+    from ._nlopt import NLopt
 
-        return NLopt(method.strip()[len("nlopt:") :], strategy=False, **common, **settings)
-    return None
+    return NLopt(method.strip()[len("nlopt:") :], strategy=False, **common, **settings)

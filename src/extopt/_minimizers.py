@@ -585,15 +585,14 @@ class BaseMinimizer:
                 bool(history) and math.isfinite(history[-1]) and history[-1] < self.tol * errordef
             )
         at_limit = _at_limit(x, problem.bounds, names)
-        valid = (
-            converged
-            and not at_limit
-            and result.status not in ("maxiter", "nan")
-            and np.isfinite(result.fun)
-        )
+        # extopt's criterion judges, not the algorithm's own success flag (SciPy's
+        # "precision loss" at a right answer is common): an algorithm that ended
+        # early for its own reasons is caught by the EDM.
+        ended = result.status in ("maxiter", "nan") or getattr(result, "_stopped", False)
+        valid = converged and not at_limit and not ended and np.isfinite(result.fun)
         if self.criterion is not None and at_limit:
             result["message"] = f"{result.message}; parameter(s) at a limit: {', '.join(at_limit)}"
-        if self.criterion is not None and not converged and result.status not in ("maxiter", "nan"):
+        if self.criterion is not None and not converged and not ended:
             result["message"] = (
                 f"{result.message}; not converged: edm "
                 f"{result['edm']} >= tol * errordef = {self.tol * errordef}"

@@ -9,7 +9,9 @@ every backend (and every algorithm) gets the same numbers:
   its inverse ("approx", BFGS-family methods);
 - where bounds or constraints are active, only the directions in which the
   parameters are free count: the covariance is ``2 * errordef * Z (Z^T H Z)^-1
-  Z^T`` with Z a basis of the null space of the active constraints;
+  Z^T`` with Z a basis of the null space of the active constraints and H the
+  Hessian of the Lagrangian (the loss's plus the curvature of the constraints
+  that push, weighted by their multipliers);
 - profile errors find, for each parameter, where the loss minimized over the
   other parameters rises by ``errordef * chi2.ppf(cl, 1)``.
 """
@@ -97,18 +99,26 @@ def _fd_hessian(problem: Any, x: np.ndarray) -> np.ndarray:
     """Central differences of the gradient (second differences of the value
     without one)."""
     functions = problem.functions
-    n = x.size
-    steps = np.cbrt(np.finfo(np.float64).eps) * np.maximum(1.0, np.abs(x))
-    h = np.empty((n, n))
     if functions.value_and_grad is not None:
-        for i in range(n):
-            e = np.zeros(n)
-            e[i] = steps[i]
-            h[:, i] = (functions.value_and_grad(x + e)[1] - functions.value_and_grad(x - e)[1]) / (
-                2 * steps[i]
-            )
-        return h
-    value = functions.value
+        return _fd_jacobian(lambda y: functions.value_and_grad(y)[1], x)
+    return _second_differences(functions.value, x)
+
+
+def _fd_jacobian(grad: Any, x: np.ndarray) -> np.ndarray:
+    """Central differences of `grad` (columns: the derivative along each x_i)."""
+    steps = np.cbrt(np.finfo(np.float64).eps) * np.maximum(1.0, np.abs(x))
+    h = np.empty((x.size, x.size))
+    for i, step in enumerate(steps):
+        e = np.zeros(x.size)
+        e[i] = step
+        h[:, i] = (np.asarray(grad(x + e)) - np.asarray(grad(x - e))) / (2 * step)
+    return h
+
+
+def _second_differences(value: Any, x: np.ndarray) -> np.ndarray:
+    """The Hessian of a scalar function from its values alone."""
+    n = x.size
+    h = np.empty((n, n))
     steps = np.finfo(np.float64).eps ** 0.25 * np.maximum(1.0, np.abs(x))
     f0 = value(x)
     for i in range(n):
@@ -127,6 +137,29 @@ def _fd_hessian(problem: Any, x: np.ndarray) -> np.ndarray:
                     + value(x - ei - ej)
                 ) / (4 * steps[i] * steps[j])
     return h
+
+
+def lagrangian_hessian(result: Any, method: str) -> np.ndarray:
+    """The Hessian of the Lagrangian ``f - lam^T c`` at the result's minimum:
+    the loss Hessian plus the curvature of the constraints that push (a
+    parameter on a circle is held by the circle's curvature too). The loss
+    Hessian alone without constraint multipliers."""
+    h = hessian(result, method)
+    lam = getattr(result, "_lam", None)
+    problem = result._problem
+    functions = problem.functions
+    if lam is None or problem.constraints is None or not np.any(lam):
+        return h
+    lam = np.asarray(lam, dtype=np.float64)
+    x = result.x_flat
+    with problem.backend.session():
+        if method == "autodiff" and functions.constraints_hess is not None:
+            curvature = functions.constraints_hess(x, lam)
+        elif functions.constraints_jac is not None:
+            curvature = _fd_jacobian(lambda y: np.asarray(functions.constraints_jac(y)).T @ lam, x)
+        else:
+            curvature = _second_differences(lambda y: float(lam @ functions.constraints(y)), x)
+    return h - _symmetric(curvature)
 
 
 def free_basis(result: Any) -> np.ndarray | None:
@@ -157,7 +190,7 @@ def covariance(result: Any, method: str = "autodiff") -> np.ndarray:
         from ._minuit import hesse_covariance
 
         return hesse_covariance(result)
-    h = hessian(result, method)
+    h = lagrangian_hessian(result, method)
     z = free_basis(result)
     if z is None:
         return 2.0 * errordef * _inverse(h)
@@ -209,7 +242,7 @@ def _edm_free(result: Any) -> float:
     method = (
         "autodiff" if problem.functions.exact and problem.functions.hess else ("finite_difference")
     )
-    h = hessian(result, method)
+    h = lagrangian_hessian(result, method)
     if z is not None:
         h = z.T @ h @ z
         g = z.T @ g
