@@ -205,3 +205,11 @@ def test_user_exceptions_propagate_unchanged():
 
     with pytest.raises(Boom, match="inside the user's loss"):
         extopt.minimize(loss, X0, jac=quad_grad)
+
+
+def test_a_framework_value_from_a_numpy_inferred_problem_names_the_backend_to_pass():
+    jnp = pytest.importorskip("jax.numpy")
+    with pytest.raises(extopt.InputError, match=r"jax value: pass backend='jax'"):
+        extopt.minimize(
+            lambda p: p @ p, np.zeros(2), jac="2-point", equalities=lambda p: jnp.sum(p) - 1.0
+        )

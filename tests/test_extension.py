@@ -171,3 +171,14 @@ def test_the_modules_own_example_runs():
         extopt.Loss(quadratic, jac=quadratic_grad), {"a": np.zeros(3), "b": 0.0}
     )
     np.testing.assert_allclose(res.x["a"], np.ones(3), atol=1e-8)
+
+
+def test_readme_table_of_other_optimizers_is_the_generated_one():
+    import pathlib
+
+    from extopt._external import markdown_table
+
+    readme = (pathlib.Path(__file__).parents[1] / "README.md").read_text()
+    start = readme.index("<!-- external table")
+    block = readme[readme.index("\n", start) + 1 : readme.index("<!-- end of external table")]
+    assert block.strip() == markdown_table()

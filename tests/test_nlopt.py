@@ -486,3 +486,14 @@ def test_the_module_imports_no_nlopt_and_lists_its_classes():
         cls = getattr(_nlopt, name)
         if isinstance(cls, type) and cls is not NLopt and issubclass(cls, NLopt):
             assert cls.__doc__ and (cls._algorithm in cls.__doc__ or "AUGLAG" in cls.__doc__)
+
+
+def test_readme_nlopt_table_is_the_generated_one():
+    import pathlib
+
+    from extopt._nlopt import markdown_table
+
+    readme = (pathlib.Path(__file__).parents[1] / "README.md").read_text()
+    start = readme.index("<!-- nlopt table")
+    block = readme[readme.index("\n", start) + 1 : readme.index("<!-- end of nlopt table")]
+    assert block.strip() == markdown_table()

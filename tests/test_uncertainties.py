@@ -247,3 +247,45 @@ def test_a_curved_constraint_holds_the_parameters_with_its_curvature_too(backend
     assert result.valid and result.edm < 1e-6
     np.testing.assert_allclose(result.x, [1.0, 0.0], atol=1e-5)
     np.testing.assert_allclose(result.covariance(), [[0.0, 0.0], [0.0, 0.5]], atol=1e-4)
+
+
+def test_profile_errors_of_a_peak_on_a_background_match_an_independent_profile():
+    """A badly scaled likelihood (L-BFGS-B alone stops short at some profile
+    points): the profile roots against SciPy's Nelder-Mead on a NumPy NLL,
+    profiled by hand, with brentq."""
+    from scipy.optimize import minimize as scipy_minimize
+    from scipy.stats import norm
+
+    rng = np.random.default_rng(3)
+    data = np.concatenate([rng.normal(4.0, 0.8, 400), rng.uniform(0.0, 10.0, 600)])
+
+    def nll(p):
+        mu, sigma, frac = p["mu"], p["sigma"], p["frac"]
+        peak = jnp.exp(-0.5 * ((data - mu) / sigma) ** 2) / (sigma * jnp.sqrt(2 * jnp.pi))
+        return -jnp.sum(jnp.log(frac * peak + (1 - frac) / 10.0))
+
+    def nll_np(frac, mu, sigma):
+        return -np.sum(np.log(frac * norm.pdf(data, mu, sigma) + (1 - frac) / 10.0))
+
+    loss = extopt.Loss(nll, errordef=0.5, backend="jax")
+    limits = ({"mu": 0.0, "sigma": 0.05, "frac": 0.0}, {"mu": 10.0, "sigma": 5.0, "frac": 1.0})
+    fit = extopt.ScipyLBFGSB(tol=1e-4).minimize(
+        loss, {"mu": 5.0, "sigma": 1.0, "frac": 0.5}, bounds=limits
+    )
+    errors, new_minimum = fit.errors()
+    assert new_minimum is None
+
+    tight = {"xatol": 1e-10, "fatol": 1e-12, "maxiter": 20_000}
+    best = scipy_minimize(lambda q: nll_np(*q), fit.x_flat, method="Nelder-Mead", options=tight)
+
+    def profile(mu):
+        others = scipy_minimize(
+            lambda q: nll_np(q[0], mu, q[1]), best.x[[0, 2]], method="Nelder-Mead", options=tight
+        )
+        return others.fun - best.fun - 0.5
+
+    mu_hat = fit.values["mu"]
+    for side, key in ((-1, "lower"), (1, "upper")):
+        root = brentq(profile, best.x[1], best.x[1] + side * 0.2, xtol=1e-9)
+        # the same point where the profile crosses, whatever each minimum's last digits
+        assert mu_hat + errors["mu"][key] == pytest.approx(root, abs=2e-5)

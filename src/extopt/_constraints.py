@@ -407,15 +407,23 @@ def active_set(
     c: np.ndarray | None,
     J: np.ndarray | None,
     cset: ConstraintSet | None,
+    lam: np.ndarray | None = None,
 ) -> np.ndarray | None:
     """The rows of the active constraints at `x` as one matrix: every equality,
     the inequalities at a side, and a unit row per parameter at a bound; None
-    when nothing is active. Its null space is where the parameters are free."""
+    when nothing is active. Its null space is where the parameters are free.
+
+    With the multipliers `lam`, an inequality near a side whose multiplier
+    pushes is active too: an interior-point method ends a little inside."""
     rows = []
     if cset is not None and c is not None and J is not None:
-        tol = 1e-6 * (1.0 + np.abs(c))
+        slack = np.minimum(np.abs(c - cset.lb), np.abs(c - cset.ub))
         eq = cset.lb == cset.ub
-        active = eq | (np.abs(c - cset.lb) <= tol) | (np.abs(c - cset.ub) <= tol)
+        active = eq | (slack <= 1e-6 * (1.0 + np.abs(c)))
+        if lam is not None and lam.shape == c.shape:
+            scale = 1.0 + float(np.max(np.abs(lam)))
+            pushing = np.abs(lam) > 1e-6 * scale
+            active |= pushing & (slack <= 1e-3 * (1.0 + np.abs(c)))
         rows.append(J[active])
     if bounds is not None:
         lo, up = _active_bounds(x, bounds)

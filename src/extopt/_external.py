@@ -443,3 +443,45 @@ def warn_finite_differences(problem: Problem, name: str) -> None:
 
 
 __all__ = ["Capabilities", "ExternalRun", "Outcome", "Task", "require"]
+
+
+def supplied(caps: Capabilities) -> str:
+    """The derivatives extopt hands an algorithm with these capabilities, in words
+    (with an autodiff backend)."""
+    if not caps.gradient:
+        return "none (values only)"
+    constrained = caps.equalities or caps.inequalities
+    parts = ["gradient"]
+    if constrained:
+        parts.append("constraint Jacobians")
+    if caps.hessian:
+        parts.append("Hessian of the Lagrangian" if constrained else "Hessian")
+    return ", ".join(parts)
+
+
+def markdown_table() -> str:
+    """The README's table of the minimizers beyond SciPy, made from their
+    `Capabilities` (NLopt's per algorithm: its own table)."""
+    from ._ipopt import Ipopt
+    from ._minuit import Minuit
+
+    def mark(flag: bool) -> str:
+        return "yes" if flag else "-"
+
+    rows = [
+        "| `method=` | class | extra | bounds | equality | inequality | "
+        "derivatives extopt supplies |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for method, cls in (("minuit", Minuit), ("ipopt", Ipopt)):
+        caps = cls.capabilities
+        rows.append(
+            f"| {method} | `{cls.__name__}` | {cls.requires[1]} | {mark(caps.bounds)} | "
+            f"{mark(caps.equalities)} | {mark(caps.inequalities)} | {supplied(caps)} |"
+        )
+    rows.append(
+        "| nlopt:ALGORITHM | `NLopt(algorithm)`, `NLoptSLSQP`, ... | nlopt | "
+        "per algorithm ([NLopt](#other-optimizers-minuit-ipopt-nlopt)) | | | "
+        "gradient and constraint Jacobians for LD_/GD_ algorithms, none for LN_/GN_ |"
+    )
+    return "\n".join(rows)

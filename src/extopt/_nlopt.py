@@ -228,15 +228,9 @@ class NLopt(BaseMinimizer):
         **options: Any,
     ):
         self.algorithm, self.local = _resolve(algorithm, options.get("local"))
-        flags = _flags(self.algorithm)
-        local_flags = _flags(self.local.algorithm) if self.local is not None else ""
         # What this instance takes depends on its algorithm and local optimizer.
-        self.capabilities = Capabilities(  # type: ignore[misc]
-            bounds="b" in flags and (self.local is None or "b" in local_flags),
-            equalities="e" in flags,
-            inequalities="i" in flags or ("I" in flags and "i" in local_flags),
-            gradient="d" in flags or "d" in local_flags,
-            requires_bounds="g" in flags,
+        self.capabilities = capabilities_of(  # type: ignore[misc]
+            self.algorithm, self.local.algorithm if self.local is not None else None
         )
         if name is None and type(self) is NLopt:
             name = f"NLopt({self.algorithm})"
@@ -487,6 +481,53 @@ def _code_name(code: int, nlopt: Any) -> str:
 
 
 # -- names and options -------------------------------------------------------------------
+
+
+def capabilities_of(algorithm: str, local: str | None = None) -> Capabilities:
+    """What an algorithm of `ALGORITHMS` takes with the local optimizer `local`
+    (the default one of an algorithm that needs one when None)."""
+    flags = _flags(algorithm)
+    if local is None and "L" in flags:
+        local = DEFAULT_LOCAL[algorithm]
+    local_flags = _flags(local) if local is not None else ""
+    return Capabilities(
+        bounds="b" in flags and (local is None or "b" in local_flags),
+        equalities="e" in flags,
+        inequalities="i" in flags or ("I" in flags and "i" in local_flags),
+        gradient="d" in flags or "d" in local_flags,
+        requires_bounds="g" in flags,
+    )
+
+
+def markdown_table() -> str:
+    """The README's table of NLopt's algorithms, made from `ALGORITHMS`."""
+    named = {cls._algorithm: cls.__name__ for cls in _Named.__subclasses__()}
+    rows = [
+        "| algorithm | class | bounds | equality | inequality | gradient | notes |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for algorithm, (flags, what) in ALGORITHMS.items():
+        caps = capabilities_of(algorithm)
+        notes = [what]
+        if "g" in flags:
+            notes.append("global: every bound finite")
+        if "L" in flags:
+            notes.append(f"local optimizer `local=` (default {DEFAULT_LOCAL[algorithm]})")
+        if "l" in flags:
+            notes.append("`local=` optional")
+        if "n" in flags:
+            notes.append(f"stops on maxeval only (default {MAXEVAL_PER_PARAMETER} n)")
+        cls = named.get(algorithm, "NLoptAUGLAG" if algorithm == "LD_AUGLAG" else "")
+        rows.append(
+            f"| {algorithm} | {f'`{cls}`' if cls else '-'} | {_mark(caps.bounds)} | "
+            f"{_mark(caps.equalities)} | {_mark(caps.inequalities)} | "
+            f"{_mark(caps.gradient)} | {'; '.join(notes)} |"
+        )
+    return "\n".join(rows)
+
+
+def _mark(flag: bool) -> str:
+    return "yes" if flag else "-"
 
 
 def _flags(algorithm: str) -> str:

@@ -166,7 +166,10 @@ def free_basis(result: Any) -> np.ndarray | None:
     """An orthonormal basis of the directions in which the parameters are free
     at the minimum (None: all of them)."""
     problem = result._problem
-    active = active_set(result.x_flat, problem.bounds, result._c, result._J, problem.constraints)
+    lam = getattr(result, "_lam", None)
+    active = active_set(
+        result.x_flat, problem.bounds, result._c, result._J, problem.constraints, lam
+    )
     if active is None:
         return None
     from scipy.linalg import null_space
@@ -279,6 +282,12 @@ def profile_errors(result: Any, minimizer: Any, names: list[str], q: float) -> t
     )
     all_names = result["names"]
     lowest = {"f": result.fun, "x": None}
+    # A lower minimum is one lower than the fit can be off: its EDM (the loss
+    # it estimates is still to gain), twice for safety.
+    edm_at_fit = result.get("edm")
+    margin = 1e-6 * errordef
+    if edm_at_fit is not None and math.isfinite(edm_at_fit):
+        margin = max(margin, 2.0 * edm_at_fit)
     out = {}
     for name in names:
         i = all_names.index(name)
@@ -286,14 +295,20 @@ def profile_errors(result: Any, minimizer: Any, names: list[str], q: float) -> t
         slope = cov[:, i] / cov[i, i] if cov[i, i] > 0 else np.zeros_like(x_hat)
         warm = {"x": x_hat}
 
-        def excess(theta, i=i, slope=slope, warm=warm):
+        seen: dict[float, float] = {}  # brentq asks again at the bracket's ends
+
+        def excess(theta, i=i, slope=slope, warm=warm, seen=seen):
+            theta = float(theta)
+            if theta in seen:
+                return seen[theta]
             start = warm["x"] + slope * (theta - warm["x"][i])
             start[i] = theta
             f, x = _profile_point(problem, minimizer, i, theta, start)
             warm["x"] = x
-            if f < lowest["f"] - 1e-6 * errordef:
+            if f < lowest["f"] - margin:
                 lowest.update(f=f, x=x)
-            return f - threshold
+            seen[theta] = f - threshold
+            return seen[theta]
 
         entry: dict[str, Any] = {"is_valid": True, "at_limit": False}
         for side, key in ((-1.0, "lower"), (1.0, "upper")):
@@ -339,4 +354,60 @@ def _profile_point(
     start = np.clip(start, lower, upper)
     fixed = dataclasses.replace(problem, x0=start, bounds=(lower, upper))
     res = minimizer.minimize(fixed)
-    return res.fun, res.x_flat
+    f, x = res.fun, res.x_flat
+    if problem.constraints is None:
+        # L-BFGS-B may stop on its relative-reduction test after a poor first
+        # line search on a badly scaled problem, short of the profile's minimum
+        # by more than the precision a profile needs: Newton steps finish it.
+        f, x = _newton_polish(problem, x, f, lower, upper)
+    return f, x
+
+
+def _newton_polish(
+    problem: Any, x: np.ndarray, f: float, lower: np.ndarray, upper: np.ndarray
+) -> tuple[float, np.ndarray]:
+    """Damped Newton steps in the parameters strictly inside their bounds, with
+    the exact Hessian (or central differences of the gradient), until the
+    Newton decrement is negligible; the point as given where there is no
+    gradient or the Hessian there is not positive definite."""
+    functions = problem.functions
+    if functions.value_and_grad is None:
+        return f, x
+    exact = functions.exact and functions.hess is not None
+    for _ in range(_NEWTON_STEPS):
+        g = np.asarray(functions.value_and_grad(x)[1], dtype=np.float64)
+        inside = (x > lower) & (x < upper)
+        if not inside.any():
+            break
+        h = (
+            functions.hess(x)
+            if exact
+            else _fd_jacobian(lambda y: functions.value_and_grad(y)[1], x)
+        )
+        h = _symmetric(h)[np.ix_(inside, inside)]
+        try:
+            chol = np.linalg.cholesky(h)
+        except np.linalg.LinAlgError:
+            break
+        y = np.linalg.solve(chol, g[inside])
+        decrement = 0.5 * float(y @ y)  # the loss a full Newton step gains
+        if decrement < _NEWTON_DECREMENT * max(1.0, abs(f)):
+            break
+        step = np.zeros_like(x)
+        step[inside] = -np.linalg.solve(chol.T, y)
+        for _ in range(30):  # backtracking, staying inside the bounds
+            trial = np.clip(x + step, lower, upper)
+            f_trial = float(functions.value(trial))
+            if f_trial < f:
+                break
+            step *= 0.5
+        else:
+            break
+        x, f = trial, f_trial
+    return f, x
+
+
+#: At most this many Newton steps polish a profile point; they stop when the
+#: Newton decrement is below _NEWTON_DECREMENT relative to the loss.
+_NEWTON_STEPS = 20
+_NEWTON_DECREMENT = 1e-15

@@ -174,9 +174,17 @@ class Backend(ABC):
             dtype = _float_dtype(leaf.dtype, what)
             kind = "numpy-scalar" if isinstance(leaf, np.generic) else "numpy"
             return LeafInfo(kind, leaf.shape, dtype, _out_dtype(leaf.dtype))
+        hint = ""
+        framework = type(leaf).__module__.split(".")[0]
+        known = {"jax": "jax", "jaxlib": "jax", "torch": "torch", "tensorflow": "tensorflow"}
+        if framework in known and known[framework] != self.name:
+            hint = (
+                f" It is a {known[framework]} value: pass backend={known[framework]!r} (the "
+                "backend is inferred from x0's leaves when not given)."
+            )
         raise InputError(
             f"{what} is {describe(leaf)}; the {self.name} backend takes "
-            f"{self.accepted_leaves()} as parameter leaves."
+            f"{self.accepted_leaves()} as parameter leaves.{hint}"
         )
 
     def accepted_leaves(self) -> str:
