@@ -455,3 +455,31 @@ def test_a_plain_callable_with_errordef():
     np.testing.assert_allclose(result.covariance(), np.eye(2), atol=1e-8)
     with pytest.raises(extopt.InputError, match="errordef must be a positive number"):
         extopt.Loss(nll, errordef=0)
+
+
+@pytest.mark.parametrize("minimizer", ["ScipySLSQP", "ScipyTrustConstr", "Ipopt"])
+def test_a_spent_budget_on_a_constrained_fit_answers_with_the_least_infeasible_point(minimizer):
+    """min x + y on the circle x^2 + y^2 = 2 from (1, 0.5): on the way to
+    (-1, -1) the methods step outside, where the loss is lowest. The answer of a
+    spent budget is the feasible point with the lowest loss or, before any, the
+    least infeasible one: checked against every point the run evaluated."""
+    jnp = pytest.importorskip("jax.numpy")
+    if minimizer == "Ipopt":
+        pytest.importorskip("ipyopt")
+    seen = []
+
+    class Watch(extopt.PushbackStrategy):
+        def callback(self, value, gradient, hessian, params):
+            seen.append((value, np.array(params)))
+
+    result = getattr(extopt, minimizer)(maxiter=6, strategy=Watch).minimize(
+        extopt.Loss(lambda p: p[0] + p[1], backend="jax"),
+        np.array([1.0, 0.5]),
+        equalities=lambda p: jnp.sum(p**2) - 2.0,
+    )
+    assert result.status == "maxiter" and not result.valid and len(seen) == 6
+    violations = [abs(float(x @ x) - 2.0) for _, x in seen]
+    assert min(violations) > 1e-8  # none feasible: the least infeasible answers
+    assert result.constr_violation == pytest.approx(min(violations), abs=1e-12)
+    lowest_loss = min(range(6), key=lambda i: seen[i][0])
+    assert violations[lowest_loss] > result.constr_violation  # not the lowest loss

@@ -17,6 +17,7 @@ Lagrangian Hessian) from the backend's flat functions, and
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -122,6 +123,9 @@ def _key(x: np.ndarray) -> Any:
 #: How many points the value-and-gradient fast path remembers.
 FAST_KEEP = 4
 
+#: A point whose constraint violation is at most this is feasible (`answer_x`).
+FEASIBLE = 1e-8
+
 
 class EvaluationLimit(ExtoptError):
     """The evaluation budget (`maxiter`) is spent. Inside a fit the minimizer
@@ -156,8 +160,14 @@ class Evaluator:
         x0: np.ndarray | None = None,
         strategy: Any = None,
         max_evals: int | None = None,
+        violation: Callable[[np.ndarray], float] | None = None,
     ):
         self.functions = functions
+        #: The constraint violation of constraint values (constrained problems):
+        #: with it the evaluator keeps the best feasible point, for `answer_x`.
+        self.violation = violation
+        self._answer: _Point | None = None
+        self._answer_rank: tuple[int, float] = (2, 0.0)
         self._counts = Counts()
         self._fused = 0  # points evaluated by the fast path, not yet in _counts
         self.strategy = strategy
@@ -215,6 +225,16 @@ class Evaluator:
     def best_x(self) -> np.ndarray | None:
         """The point with the lowest loss value seen."""
         return None if self._best is None else self._best.x
+
+    @property
+    def answer_x(self) -> np.ndarray | None:
+        """The answer of a run that ended early (the budget spent, a NaN
+        strategy giving up): the point with the lowest loss or, with
+        constraints, the lowest loss among the feasible points seen (violation
+        at most FEASIBLE), or, if none was, the least infeasible one."""
+        if self.violation is None or self._answer is None:
+            return self.best_x
+        return self._answer.x
 
     @property
     def last_x(self) -> np.ndarray | None:
@@ -285,6 +305,19 @@ class Evaluator:
                 counts.ncev += 1
             else:
                 counts.ncjev += 1
+        # rank a point once, when its pair (loss, constraints) is complete
+        complete = "f" in fields and "c" in fields and ("f" in values or "c" in values)
+        if self.violation is not None and complete:
+            self._rank(point)
+
+    def _rank(self, point: _Point) -> None:
+        """Keep `point` as the answer if it is better: feasible before
+        infeasible, then by loss (feasible) or by violation (infeasible)."""
+        v = float(self.violation(point.fields["c"]))
+        f = float(point.fields["f"])
+        rank = (0, f) if v <= FEASIBLE else (1, v)
+        if not (math.isnan(rank[1]) or rank >= self._answer_rank):
+            self._answer, self._answer_rank = point, rank
 
     def _saw_value(self, point: _Point, f: float) -> None:
         if f < self.best_f:

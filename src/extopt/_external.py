@@ -373,7 +373,7 @@ class ExternalRun:
         lam = bound_mult = None
         fields: dict[str, Any] = {}
         if limit:
-            x = ev.best_x if ev.best_x is not None else task.x0
+            x = ev.answer_x if ev.answer_x is not None else task.x0
             success, status = False, "maxiter"
             message = (
                 f"the evaluation budget ({ev.counts.nfev} loss evaluations) is spent; the "

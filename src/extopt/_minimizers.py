@@ -329,6 +329,7 @@ class BaseMinimizer:
             problem.x0,
             strategy=strategy,
             max_evals=budget,
+            violation=problem.constraints.violation if problem.constraints is not None else None,
         )
         run = ExternalRun(self, problem, ev, jac=jac, steps=steps, init=init, names=names)
         run.errordef = errordef
@@ -547,7 +548,7 @@ class BaseMinimizer:
         """The invalid result of a fit the strategy gave up on (ToyStrategy)."""
         ev = run.ev
         ev.strategy, ev.max_evals = None, None
-        x = ev.best_x if ev.best_x is not None else problem.x0
+        x = ev.answer_x if ev.answer_x is not None else problem.x0
         return report(
             problem,
             ev,

@@ -253,6 +253,7 @@ class ScipyMinimizer:
             problem.x0,
             strategy=strategy,
             max_evals=max_evals,
+            violation=problem.constraints.violation if problem.constraints is not None else None,
         )
         return Run(self, problem, spec, plan, ev)
 
@@ -460,7 +461,7 @@ def _finish(
 ) -> FitResult:
     """The `FitResult` of a finished (or stopped) run."""
     if state.limit:  # the evaluation budget ran out: the best point seen is the answer
-        x = ev.best_x if ev.best_x is not None else problem.x0
+        x = ev.answer_x if ev.answer_x is not None else problem.x0
     else:
         x = state.x if state.stopped else np.array(raw.x, dtype=np.float64).ravel()
     # What SciPy knows at x: its gradient estimate when it used finite
