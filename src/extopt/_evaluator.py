@@ -306,8 +306,12 @@ class Evaluator:
             else:
                 counts.ncjev += 1
         # rank a point once, when its pair (loss, constraints) is complete
-        complete = "f" in fields and "c" in fields and ("f" in values or "c" in values)
-        if self.violation is not None and complete:
+        if (
+            self.violation is not None
+            and ("f" in values or "c" in values)
+            and "f" in fields
+            and "c" in fields
+        ):
             self._rank(point)
 
     def _rank(self, point: _Point) -> None:
