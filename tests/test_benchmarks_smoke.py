@@ -47,9 +47,21 @@ def test_every_section_reports(smoke):
 
 
 def test_overhead_ratios_are_measured(smoke):
+    # no comparison of the ratio with the medians: the ratio is the median of
+    # side-by-side ratios, and on a busy machine the two differ by any amount
     for row in smoke["overhead"]:
         assert row["floor_us"] > 0 and row["extopt_us"] > 0
-        assert row["ratio"] == pytest.approx(row["extopt_us"] / row["floor_us"], rel=0.5)
+        assert 0 < row["ratio"] < float("inf")
+
+
+def test_the_paired_ratio_is_the_median_of_side_by_side_ratios():
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        import _common
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    # pairs 2/1, 4/1, 9/3: ratios 2, 4, 3; the ratio of medians would be 4
+    assert _common.paired_ratio({"a": [2.0, 4.0, 9.0], "b": [1.0, 1.0, 3.0]}, "a", "b") == 3.0
 
 
 def test_every_solve_reaches_the_same_optimum(smoke):

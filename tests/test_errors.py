@@ -213,3 +213,18 @@ def test_a_framework_value_from_a_numpy_inferred_problem_names_the_backend_to_pa
         extopt.minimize(
             lambda p: p @ p, np.zeros(2), jac="2-point", equalities=lambda p: jnp.sum(p) - 1.0
         )
+
+
+def test_extopt_minimize_takes_what_an_extopt_loss_carries():
+    jnp = pytest.importorskip("jax.numpy")
+    loss = extopt.Loss(
+        lambda p, c: jnp.sum((p - c) ** 2),
+        args=(2.0,),
+        backend="jax",
+        equalities=lambda p, c: jnp.sum(p) - c,
+    )
+    res = extopt.minimize(loss, np.zeros(2), method="SLSQP")  # NumPy x0, JAX loss
+    assert res.backend == "jax"
+    np.testing.assert_allclose(res.x, [1.0, 1.0], atol=1e-6)  # on the line sum(p) = 2
+    with pytest.raises(extopt.InputError, match="backend is given both"):
+        extopt.minimize(loss, np.zeros(2), backend="numpy")

@@ -92,6 +92,29 @@ def minimize(
         from ._errors import MethodError, describe
 
         raise MethodError(f"options must be a dict; got {describe(options)}.")
+    from ._params import Loss
+
+    if isinstance(fun, Loss):  # what the Loss carries, unless given here too
+        for what, given, own in (
+            ("args", args, fun.args),
+            ("equalities", equalities, fun.equalities),
+            ("inequalities", inequalities, fun.inequalities),
+            ("backend", backend, fun.backend),
+            ("jac", jac, fun.jac),
+        ):
+            if _given(given) and _given(own) and given is not own:
+                from ._errors import InputError
+
+                raise InputError(
+                    f"{what} is given both to extopt.minimize and to the extopt.Loss; give it "
+                    "in one place."
+                )
+        args = args or fun.args
+        equalities = equalities if _given(equalities) else fun.equalities
+        inequalities = inequalities if _given(inequalities) else fun.inequalities
+        backend = backend if backend is not None else fun.backend
+        jac = jac if jac is not None else fun.jac
+        fun = fun.fun
     minimizer = external_minimizer(method, tol=tol, hess=hess, options=options)
     if minimizer is None:
         minimizer = Scipy.like_scipy(method, hessian=hess, options=options)
@@ -130,6 +153,11 @@ def minimize(
     )
     result._leaves = problem.backend.flatten(x0)[0]
     return result
+
+
+def _given(value: Any) -> bool:
+    """Whether an optional argument was given (not None, not an empty sequence)."""
+    return value is not None and not (isinstance(value, tuple | list) and not value)
 
 
 def external_minimizer(method: Any, *, tol: Any, hess: Any, options: dict | None) -> Any:
