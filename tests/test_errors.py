@@ -228,3 +228,21 @@ def test_extopt_minimize_takes_what_an_extopt_loss_carries():
     np.testing.assert_allclose(res.x, [1.0, 1.0], atol=1e-6)  # on the line sum(p) = 2
     with pytest.raises(extopt.InputError, match="backend is given both"):
         extopt.minimize(loss, np.zeros(2), backend="numpy")
+
+
+def test_warnings_point_at_the_users_line():
+    """However deep inside extopt a warning is made, it names the caller's line."""
+
+    def loss(p):
+        return np.sum((p - 1.0) ** 2)
+
+    with pytest.warns(extopt.ExtoptWarning, match="finite differences") as record:
+        extopt.minimize(loss, np.zeros(2), method="BFGS")
+    assert record[0].filename == __file__
+    with pytest.warns(extopt.ExtoptWarning, match="outside the bounds") as record:
+        extopt.minimize(loss, np.full(2, 3.0), jac="2-point", bounds=(0, 2))
+    assert record[0].filename == __file__
+    pytest.importorskip("nlopt")
+    with pytest.warns(extopt.ExtoptWarning, match=r"jac='2-point' \(extopt.minimize\)") as record:
+        extopt.NLoptLBFGS().minimize(loss, np.zeros(2))
+    assert record[0].filename == __file__

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import scipy.optimize as so
 
 import extopt
 
@@ -212,16 +213,35 @@ def test_tf2_keras_model_as_var_list(tf):
     keras = pytest.importorskip("keras")
     from extopt.tensorflow import ScipyOptimizerInterface
 
-    model = keras.Sequential([keras.layers.Dense(1)])
+    model = keras.Sequential([keras.layers.Dense(1, dtype="float64")])
     model.build((None, 2))
-    x = np.array([[1.0, 2.0], [3.0, -1.0], [0.5, 0.5], [2.0, 2.0]], dtype=np.float32)
-    y = x @ np.array([[1.5], [-0.5]], dtype=np.float32) + 0.25
+    # a fixed start: from some random ones SciPy's L-BFGS-B itself stops short
+    # of the bound ("relative reduction of f"), the same with NumPy functions
+    start = [np.array([[1.0], [-1.0]]), np.array([0.1])]
+    model.set_weights(start)
+    x = np.array([[1.0, 2.0], [3.0, -1.0], [0.5, 0.5], [2.0, 2.0]])
+    y = x @ np.array([[1.5], [-0.5]]) + 0.25
+    bias_name = model.trainable_variables[1].path  # "sequential.../dense.../bias"
     opt = ScipyOptimizerInterface(
         lambda: tf.reduce_mean((model(x) - y) ** 2),
         model,
-        var_to_bounds={"sequential/dense/bias": (None, 0.2)},
+        var_to_bounds={bias_name: (None, 0.2)},
     )
     result = opt.minimize()
     kernel, bias = (v.numpy() for v in model.trainable_variables)
-    assert bias[0] == pytest.approx(0.2, abs=1e-6)  # the bound is active
-    assert result.fun < 0.01 and kernel.shape == (2, 1)
+
+    # the truth: SciPy's L-BFGS-B on the NumPy loss and its hand-written gradient
+    def loss(w):
+        r = x @ w[:2] + w[2] - y[:, 0]
+        return np.mean(r**2), np.concatenate([x.T @ r, [r.sum()]]) / 2
+
+    truth = so.minimize(
+        loss,
+        np.array([1.0, -1.0, 0.1]),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[(None, None), (None, None), (None, 0.2)],
+    )
+    assert truth.x[2] == pytest.approx(0.2)  # the bound is active
+    np.testing.assert_allclose(np.concatenate([kernel.ravel(), bias]), truth.x, atol=1e-6)
+    assert result.fun == pytest.approx(truth.fun, rel=1e-6) and kernel.shape == (2, 1)

@@ -393,3 +393,14 @@ def test_extopt_minimize_method_ipopt_takes_ipopts_tol_and_a_budget():
     assert short.nfev <= 6 and not short.valid
     with pytest.raises(extopt.InputError, match=r"\['hessian'\] are not options of method='ipopt'"):
         extopt.minimize(rosen, np.array([-1.2, 1.0]), method="ipopt", options={"hessian": "sr1"})
+
+
+def test_a_linear_solver_this_ipopt_lacks_is_refused_when_the_minimizer_is_made():
+    """Ipopt takes any solver name when the option is set and fails only when
+    it solves; extopt asks it at once (the ipyopt wheels bring MUMPS only)."""
+    with pytest.raises(extopt.InputError, match=r"'linear_solver' = 'ma27' names a solver"):
+        Ipopt(linear_solver="ma27")
+    res = Ipopt(linear_solver="mumps").minimize(
+        extopt.Loss(lambda p: jnp.sum((p - 1.0) ** 2), backend="jax"), np.zeros(2)
+    )
+    np.testing.assert_allclose(res.x, [1.0, 1.0], atol=1e-6)

@@ -181,3 +181,25 @@ def test_a_missing_iminuit_names_the_extra(monkeypatch):
     )
     with pytest.raises(extopt.BackendError, match=r"extopt\[minuit\]"):
         extopt.Minuit()
+
+
+def test_minos_answers_a_fixed_parameter_like_the_profile(jnp):
+    """A parameter with lower == upper has no room: MINOS (which iminuit cannot
+    run over a fixed parameter) says so as extopt's profile does, and the free
+    ones get the closed form: curvature 2 * (1 - 0.25 / 1) along each, errordef 1."""
+    loss = extopt.Loss(
+        lambda p: (p[0] - 1) ** 2 + (p[1] - 2) ** 2 + p[0] * p[1] * p[2], backend="jax"
+    )
+    fit = extopt.Minuit().minimize(
+        loss, jnp.array([0.0, 0.0, 0.5]), bounds=([-10, -10, 0.5], [10, 10, 0.5])
+    )
+    minos, _ = fit.errors(method="minos", name="minos")
+    profile, _ = fit.errors(name="profile")
+    for key in ("lower", "upper", "is_valid", "at_limit"):
+        assert minos["x[2]"][key] == profile["x[2]"][key]
+    # Hessian [[2, 0.5], [0.5, 2]]: along each free parameter, the other one
+    # minimized, the loss rises by 1/2 (2 - 0.5^2 / 2) d^2; errordef 1 at d = 1.0328;
+    # the half-width does not depend on how precisely the minimum was found
+    for name in ("x[0]", "x[1]"):
+        half_width = (minos[name]["upper"] - minos[name]["lower"]) / 2
+        assert half_width == pytest.approx(1 / np.sqrt(0.9375), rel=1e-4)  # MINOS tolerance

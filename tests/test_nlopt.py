@@ -497,3 +497,38 @@ def test_readme_nlopt_table_is_the_generated_one():
     start = readme.index("<!-- nlopt table")
     block = readme[readme.index("\n", start) + 1 : readme.index("<!-- end of nlopt table")]
     assert block.strip() == markdown_table()
+
+
+def _nan_left_of_zero(p):
+    """The minimum at (0.1, 1); NaN for p[0] <= 0."""
+    return jnp.where(p[0] > 0, 100 * (p[0] - 0.1) ** 2 + (p[1] - 1) ** 2, jnp.nan)
+
+
+@pytest.mark.parametrize("algorithm", ["LN_COBYLA", "LD_MMA", "LN_NEWUOA", "LN_BOBYQA", "LD_LBFGS"])
+def test_a_nan_never_reaches_nlopt(algorithm):
+    """Without a NaN strategy (extopt.minimize) a NaN made COBYLA and MMA run
+    forever inside NLopt and NEWUOA report success at a NaN point: now the run
+    ends at the NaN, unsuccessful, at the best finite point seen."""
+    res = extopt.minimize(_nan_left_of_zero, jnp.array([5.0, 0.0]), method=f"nlopt:{algorithm}")
+    assert not res.success and res.status == "nan" and "the loss is NaN at x" in res.message
+    assert np.isfinite(res.fun) and np.all(np.isfinite(res.x))
+    assert res.fun <= 2402.0 * (1 + 1e-6)  # the loss at the start
+    # the minimizer objects' default strategy steps back from NaNs and gets there
+    fit = NLopt(algorithm).minimize(extopt.Loss(_nan_left_of_zero, backend="jax"), [5.0, 0.0])
+    assert fit.status != "nan"
+    if algorithm != "LN_NEWUOA":  # NEWUOA's model does not survive the penalty; the rest do
+        assert fit.valid and fit.fun < 1e-3  # the EDM target (tol 1e-3) met
+
+
+def test_direct_stops_on_maxeval_and_a_budget_counts_evaluations_not_nlopt_calls():
+    """DIRECT stops on nothing but maxeval (its default 1000 per parameter);
+    the budget is spent only when extopt's count of new points reaches it, not
+    NLopt's count of calls (repeated points come from extopt's cache)."""
+    sphere = extopt.Loss(lambda p: jnp.sum((p - 1.0) ** 2), backend="jax")
+    once = extopt.minimize(sphere, jnp.zeros(2), method="nlopt:GN_DIRECT_L", bounds=(-1.0, 3.0))
+    assert once.success and once.status == "MAXEVAL_REACHED" and once.nit == 2000
+    np.testing.assert_allclose(once.x, [1.0, 1.0], atol=1e-6)
+    fit = NLoptDIRECT(maxiter=10_000).minimize(sphere, jnp.zeros(2), bounds=(-1.0, 3.0))
+    assert fit.valid and fit.status == "MAXEVAL_REACHED" and fit.nfev < 10_000
+    spent = NLoptDIRECT(maxiter=500).minimize(sphere, jnp.zeros(2), bounds=(-1.0, 3.0))
+    assert spent.status == "maxiter" and spent.nfev == 500 and "(500 loss" in spent.message

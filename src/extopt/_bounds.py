@@ -10,12 +10,11 @@ arrays broadcast to that leaf's shape with NumPy's rules. `None` elements and
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
 
-from ._errors import ExtoptWarning, InputError, ShapeError, describe
+from ._errors import InputError, ShapeError, describe, warn
 from ._tree import Packer
 
 
@@ -76,11 +75,9 @@ def clip_start(
         if x0[i] < lower[i]
         else (f"above its upper bound {upper[i]}")
     )
-    warnings.warn(
+    warn(
         f"x0 is outside the bounds at {outside.size} element(s) (first: {packer.locate(i)} = "
-        f"{x0[i]} is {side}); extopt starts from the nearest point inside the bounds.",
-        ExtoptWarning,
-        stacklevel=4,
+        f"{x0[i]} is {side}); extopt starts from the nearest point inside the bounds."
     )
     return np.clip(x0, lower, upper)
 

@@ -49,6 +49,20 @@ class ExtoptWarning(UserWarning):
     """Something extopt did on the user's behalf that they should know about."""
 
 
+def warn(message: str, category: type[Warning] = ExtoptWarning) -> None:
+    """Warn at the user's line: the first frame outside the extopt package,
+    however deep inside extopt the warning is made."""
+    import os
+    import sys
+    import warnings
+
+    package = os.path.dirname(os.path.abspath(__file__)) + os.sep
+    frame, level = sys._getframe(1), 2
+    while frame is not None and frame.f_code.co_filename.startswith(package):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, category, stacklevel=level)
+
+
 def describe(value: object, limit: int = 80) -> str:
     """A short description of `value` for an error message."""
     text = repr(value)

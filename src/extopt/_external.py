@@ -33,14 +33,13 @@ Minuit, NLopt and Ipopt are wrapped exactly this way (`extopt._minuit`,
 from __future__ import annotations
 
 import time
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from ._errors import ExtoptError, ExtoptWarning
+from ._errors import ExtoptError, warn
 from ._evaluator import EvaluationLimit, Evaluator
 from ._problem import Problem
 from ._report import report
@@ -433,12 +432,11 @@ def require(module: str, extra: str, who: str) -> None:
 
 def warn_finite_differences(problem: Problem, name: str) -> None:
     """Say once that a gradient algorithm runs on forward differences."""
-    warnings.warn(
+    warn(
         f"the {problem.backend.name} backend has no automatic gradient, so {name} uses "
         f"forward differences: {problem.n + 1} loss evaluations per gradient. Pass "
-        "gradient='2-point' to silence this, or use an autodiff backend such as 'jax'.",
-        ExtoptWarning,
-        stacklevel=5,
+        "jac='2-point' (extopt.minimize) or gradient='2-point' (a minimizer object) to "
+        "silence this, or use an autodiff backend such as 'jax'."
     )
 
 

@@ -169,6 +169,8 @@ class Ipopt(BaseMinimizer):
                     "ipyopt.get_ipopt_options())." + did_you_mean(str(key), [*known, "ipopt_tol"])
                 )
             options[key] = _checked_value(key, name, options[key], known[name].get("type"))
+        if "linear_solver" in options:
+            _check_linear_solver(options["linear_solver"])
         hess = getattr(self, "hess", None)
         approximation = options.get("hessian_approximation")
         if hess is not None and approximation == "exact":
@@ -226,6 +228,13 @@ class Ipopt(BaseMinimizer):
         if calls.error is not None:
             raise calls.error  # extopt answers (budget spent, NaN strategy, the user's error)
         status = int(status)
+        if status in (-11, -12):  # no answer at all: restarting would only repeat it
+            name, words = STATUS[status]
+            raise MethodError(
+                f"{words} ({name}) when it started to solve, with the options "
+                f"{dict(self.options)}; Ipopt printed why to the "
+                "standard output (run with verbosity=7 to see it with the iterations)."
+            )
         name, words = STATUS.get(status, (f"status {status}", "Ipopt ended with this status"))
         if status == 0:
             words = f"{words} (tol={options['tol']:.3g})"
@@ -420,6 +429,40 @@ def _checked_value(key: str, name: str, value: Any, declared: Any) -> Any:
         what = f"the Ipopt option {key!r} takes {_KINDS.get(kind, kind)}; got {describe(value)}"
     note = "" if kind == "String" else " (the default in parentheses)"
     raise InputError(f"{what}. Ipopt's documentation of it: {doc}{note}.")
+
+
+def _check_linear_solver(value: Any) -> None:
+    """An InputError when this Ipopt build has no `value` linear solver: Ipopt
+    takes any known name when the option is set and refuses it only when it
+    solves, so a tiny problem is solved with it."""
+    import ipyopt
+
+    if not isinstance(value, str):
+        return  # the type is checked with the other options
+    one, empty = np.ones(1), np.zeros(0)
+
+    def nothing_g(x, out):
+        return out
+
+    problem = ipyopt.Problem(
+        1, -one, one, 0, empty, empty, ((), ()), ((), ()),
+        lambda x: float(x[0] ** 2), lambda x, out: out.__setitem__(0, 2 * x[0]),
+        nothing_g, nothing_g,
+        ipopt_options={"linear_solver": value, "print_level": 0, "sb": "yes",
+                       "hessian_approximation": "limited-memory"},
+    )  # fmt: skip
+    with _CStdout() as printed:
+        try:
+            _, _, status = problem.solve(np.array([0.5]))
+        except (ValueError, TypeError):  # an unknown name: the general check says so
+            return
+    if int(status) == -12:
+        said = " ".join(line.strip() for line in printed.text.splitlines() if line.strip())
+        raise InputError(
+            f"the Ipopt option 'linear_solver' = {value!r} names a solver this Ipopt build "
+            f"does not have{f' (Ipopt: {said})' if said else ''}; 'mumps' is the one the "
+            "ipyopt wheels bring."
+        )
 
 
 def _ipopt_says(name: str, value: Any) -> tuple[bool, str]:

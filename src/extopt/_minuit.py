@@ -258,11 +258,24 @@ def minos_errors(result: Any, names: list[str], cl: float) -> dict[str, dict[str
     m, problem = _minuit_at(result)
     all_names = list(result["names"])
     out = {}
+    bounds = problem.bounds
+    fixed = set() if bounds is None else set(np.flatnonzero(bounds[0] == bounds[1]).tolist())
     with problem.backend.session():
         m.hesse()
         indices = [all_names.index(name) for name in names]
-        m.minos(*indices, cl=cl)
+        free = [i for i in indices if i not in fixed]
+        if free:
+            m.minos(*free, cl=cl)
         for name, i in zip(names, indices, strict=True):
+            if i in fixed:  # lower == upper: no room either way (as extopt's profile says)
+                out[name] = {
+                    "lower": 0.0,
+                    "upper": 0.0,
+                    "is_valid": False,
+                    "at_limit": True,
+                    "method": "minos",
+                }
+                continue
             me = m.merrors[f"x{i}"]
             out[name] = {
                 "lower": float(me.lower),

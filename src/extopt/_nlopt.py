@@ -64,7 +64,6 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ._errors import InputError, describe, did_you_mean
-from ._evaluator import EvaluationLimit
 from ._external import Capabilities, Outcome, Task
 from ._minimizers import BaseMinimizer
 
@@ -110,14 +109,14 @@ ALGORITHMS: dict[str, tuple[str, str]] = {
         "beIL",
         "augmented Lagrangian for the equalities around a derivative-free local optimizer",
     ),
-    "GN_DIRECT": ("bg", "DIviding RECTangles (Jones)"),
-    "GN_DIRECT_L": ("bg", "DIRECT, locally biased (Gablonsky)"),
-    "GN_DIRECT_L_RAND": ("bgs", "DIRECT-L, randomized"),
-    "GN_DIRECT_NOSCAL": ("bg", "DIRECT without rescaling the box"),
-    "GN_DIRECT_L_NOSCAL": ("bg", "DIRECT-L without rescaling the box"),
-    "GN_DIRECT_L_RAND_NOSCAL": ("bgs", "randomized DIRECT-L without rescaling the box"),
-    "GN_ORIG_DIRECT": ("bgi", "DIRECT, Gablonsky's original code"),
-    "GN_ORIG_DIRECT_L": ("bgi", "DIRECT-L, Gablonsky's original code"),
+    "GN_DIRECT": ("bgn", "DIviding RECTangles (Jones)"),
+    "GN_DIRECT_L": ("bgn", "DIRECT, locally biased (Gablonsky)"),
+    "GN_DIRECT_L_RAND": ("bgsn", "DIRECT-L, randomized"),
+    "GN_DIRECT_NOSCAL": ("bgn", "DIRECT without rescaling the box"),
+    "GN_DIRECT_L_NOSCAL": ("bgn", "DIRECT-L without rescaling the box"),
+    "GN_DIRECT_L_RAND_NOSCAL": ("bgsn", "randomized DIRECT-L without rescaling the box"),
+    "GN_ORIG_DIRECT": ("bgin", "DIRECT, Gablonsky's original code"),
+    "GN_ORIG_DIRECT_L": ("bgin", "DIRECT-L, Gablonsky's original code"),
     "GN_CRS2_LM": ("bgsp", "controlled random search with local mutation"),
     "GN_ISRES": ("bgeisp", "improved stochastic ranking evolution strategy"),
     "GN_ESCH": ("bgspn", "an evolutionary algorithm (da Silva Santos)"),
@@ -142,6 +141,9 @@ XTOL_REL = 1e-10
 CONSTRAINT_TOL = 1e-8
 #: maxeval per parameter of the algorithms that stop on nothing else (flag n).
 MAXEVAL_PER_PARAMETER = 1000
+#: With extopt's budget binding, NLopt's maxeval is this many times the budget.
+BUDGET_GUARD = 10
+_INT32_MAX = 2**31 - 1
 
 #: NLopt's result codes by name: whether it is a success, and in words.
 RESULTS = {
@@ -305,11 +307,26 @@ class NLopt(BaseMinimizer):
                 nlopt.srand_time()  # NLopt's default again for later runs
         if calls.error is not None:
             raise calls.error  # what the functions (or the callback) raised
+        fields = {"nlopt_algorithm": algorithm, "nlopt_result": int(code)}
+        if calls.nan is not None:
+            what, where = calls.nan
+            best = calls.best_x if calls.best_x is not None else task.x0
+            return Outcome(
+                np.array(best, dtype=np.float64),
+                success=False,
+                status="nan",
+                message=(
+                    f"{algorithm}: {what} is NaN at x = {np.array2string(where, threshold=8)}; "
+                    "NLopt cannot go on from a NaN, so the run ended at the best point seen "
+                    "(a NaN strategy, as extopt's minimizer objects have by default, steps "
+                    "back from NaNs instead)"
+                ),
+                nit=int(opt.get_numevals()),
+                fields=fields,
+            )
         status = _code_name(code, nlopt)
-        if status == "MAXEVAL_REACHED" and budget_bound:
-            raise EvaluationLimit  # extopt's budget ended the run: its status "maxiter"
         success, words = RESULTS.get(status, (False, f"NLopt's result code {code}"))
-        if status == "MAXEVAL_REACHED" and "n" in flags:
+        if status == "MAXEVAL_REACHED" and "n" in flags and not budget_bound:
             success, words = True, "ran its maxeval ({maxeval}) evaluations, its stopping rule"
         message = f"{algorithm}: " + words.format(maxeval=maxeval, maxtime=options.get("maxtime"))
         errmsg = opt.get_errmsg() if hasattr(opt, "get_errmsg") else None
@@ -321,7 +338,7 @@ class NLopt(BaseMinimizer):
             message=message,
             status=status,
             nit=int(opt.get_numevals()),
-            fields={"nlopt_algorithm": algorithm, "nlopt_result": int(code)},
+            fields=fields,
         )
 
 
@@ -336,6 +353,8 @@ class _Callbacks:
     def __init__(self, task: Task, opt: Any, ctol: float):
         self.task, self.opt, self.ctol = task, opt, ctol
         self.error: BaseException | None = None
+        #: What was NaN first, and where (the run ends there).
+        self.nan: tuple[str, np.ndarray] | None = None
         self.best: tuple[float, float] = (math.inf, math.inf)
         self.best_x: np.ndarray | None = None
         lower, upper = task.constraint_lower, task.constraint_upper
@@ -347,12 +366,24 @@ class _Callbacks:
         self.inequalities_size = self.lo.size + self.up.size
 
     def _stopped(self) -> bool:
-        return self.error is not None or bool(self.opt.get_force_stop())
+        return self.error is not None or self.nan is not None or bool(self.opt.get_force_stop())
 
     def _fail(self, exc: BaseException) -> None:
         if self.error is None:
             self.error = exc
         self.opt.force_stop()
+
+    def _poisoned(self, x: np.ndarray, what: str, value: Any) -> bool:
+        """True (and NLopt told to stop) when `value` holds a NaN: NLopt's
+        comparisons go wrong on one (some algorithms never return, others
+        report success at a NaN point). A NaN strategy (the minimizer objects'
+        default) has replaced NaNs before this; without one the run ends here."""
+        if not np.isnan(np.sum(value)):
+            return False
+        if self.nan is None:
+            self.nan = (what, np.array(x, dtype=np.float64))
+        self.opt.force_stop()
+        return True
 
     def objective(self, x: np.ndarray, grad: np.ndarray) -> float:
         if self._stopped():
@@ -361,13 +392,19 @@ class _Callbacks:
         try:
             if grad.size:
                 f, g = task.fun_and_grad(x)
+                if self._poisoned(x, "the gradient", g):
+                    return math.inf
                 grad[:] = g
             else:
                 f = task.fun(x)
             f = float(f)
+            if self._poisoned(x, "the loss", f):
+                return math.inf
             excess = 0.0
             if task.m:
                 c = task.constraints(x)  # from the cache: evaluated with the loss
+                if self._poisoned(x, "the constraints", c):
+                    return math.inf
                 lower, upper = task.constraint_lower, task.constraint_upper
                 violation = np.max(np.maximum(np.maximum(lower - c, c - upper), 0.0))
                 excess = max(float(violation) - self.ctol, 0.0)
@@ -386,9 +423,16 @@ class _Callbacks:
             return
         task, eq = self.task, self.eq
         try:
-            result[:] = task.constraints(x)[eq] - task.constraint_lower[eq]
-            if grad.size:
-                grad[:] = np.asarray(task.constraints_jac(x))[eq]
+            c = task.constraints(x)
+            jac = np.asarray(task.constraints_jac(x)) if grad.size else None
+            if self._poisoned(x, "the constraints", c) or (
+                jac is not None and self._poisoned(x, "the constraint Jacobian", jac)
+            ):
+                result[:] = math.inf
+                return
+            result[:] = c[eq] - task.constraint_lower[eq]
+            if jac is not None:
+                grad[:] = jac[eq]
         except BaseException as exc:  # kept, raised after optimize
             self._fail(exc)
             result[:] = math.inf
@@ -400,11 +444,16 @@ class _Callbacks:
         task, lo, up = self.task, self.lo, self.up
         try:
             c = task.constraints(x)
+            jac = np.asarray(task.constraints_jac(x)) if grad.size else None
+            if self._poisoned(x, "the constraints", c) or (
+                jac is not None and self._poisoned(x, "the constraint Jacobian", jac)
+            ):
+                result[:] = math.inf
+                return
             result[:] = np.concatenate(
                 [task.constraint_lower[lo] - c[lo], c[up] - task.constraint_upper[up]]
             )
-            if grad.size:
-                jac = np.asarray(task.constraints_jac(x))
+            if jac is not None:
                 grad[:] = np.concatenate([-jac[lo], jac[up]])
         except BaseException as exc:  # kept, raised after optimize
             self._fail(exc)
@@ -452,13 +501,18 @@ def _settings(opt: Any, options: dict[str, Any], task: Task) -> None:
 
 
 def _maxeval(options: dict[str, Any], task: Task, flags: str) -> tuple[int, bool]:
-    """NLopt's maxeval (0: none) and whether it is extopt's budget that binds."""
+    """NLopt's maxeval (0: none) and whether it is extopt's budget that binds.
+
+    When the budget binds, extopt's evaluator ends the run (EvaluationLimit,
+    status "maxiter") once the budget's loss evaluations are spent. NLopt
+    counts its calls, extopt new points (a point asked for again comes from
+    the cache, free): NLopt's maxeval is then only a guard against an endless
+    run of repeated points, far above the budget."""
     wanted = options.get("maxeval")
     if wanted is None and "n" in flags and "maxtime" not in options:
         wanted = MAXEVAL_PER_PARAMETER * task.n
-    if task.max_evals is not None and (wanted is None or task.max_evals + 1 <= wanted):
-        # One more than the budget: the budget (EvaluationLimit) ends the run first.
-        return task.max_evals + 1, True
+    if task.max_evals is not None and (wanted is None or task.max_evals < wanted):
+        return min(BUDGET_GUARD * task.max_evals + 100, _INT32_MAX), True
     return int(wanted or 0), False
 
 

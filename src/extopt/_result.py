@@ -226,15 +226,11 @@ class FitResult(dict):
             entries[param][name] = entry
         new_result = None
         if lower_x is not None:
-            import warnings
+            from ._errors import warn
 
-            from ._errors import ExtoptWarning
-
-            warnings.warn(
+            warn(
                 "a lower minimum was found while profiling; the fit is restarted "
-                "there and returned as the second value.",
-                ExtoptWarning,
-                stacklevel=2,
+                "there and returned as the second value."
             )
             minimizer = self.get("minimizer")
             new_result = minimizer._fit(

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import copy
 import time
-import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ._errors import ExtoptWarning, InputError, MethodError, describe
+from ._errors import InputError, MethodError, describe, warn
 from ._evaluator import Evaluation, EvaluationLimit, Evaluator
 from ._methods import DENSE_HESSIAN_MAX, MethodSpec, able, check_options, get_method
 from ._problem import FD_SCHEMES, Problem
@@ -163,13 +162,11 @@ class ScipyMinimizer:
                     "derivatives (jax, torch, tensorflow)."
                 )
             if problem.jac is None:
-                warnings.warn(
+                warn(
                     f"the {problem.backend.name} backend has no automatic gradient, so {spec.name} "
                     f"uses SciPy's {scheme} finite differences: {problem.n + 1} loss evaluations "
                     "per gradient. Pass jac= (a callable, or '2-point' to silence this), or use an "
-                    "autodiff backend such as 'jax'.",
-                    ExtoptWarning,
-                    stacklevel=4,
+                    "autodiff backend such as 'jax'."
                 )
             plan.jac = scheme
             plan.fuse = "value_constraints" if spec.fuse == "everything" else "value"

@@ -26,14 +26,13 @@ never uses it.
 from __future__ import annotations
 
 import sys
-import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from .._errors import BackendError, ExtoptWarning, InputError, describe
+from .._errors import BackendError, InputError, describe, warn
 from .._tree import LeafSpec, Packer
 from ._base import (
     Backend,
@@ -288,12 +287,10 @@ class _Piece:
         ) as exc:
             if self.call is self.plain or self.strict:
                 raise
-            warnings.warn(
+            warn(
                 f"XLA could not compile the loss ({type(exc).__name__}); extopt runs "
                 "it without XLA. Pass TensorflowBackend(jit_compile=False) to skip "
-                "the attempt.",
-                ExtoptWarning,
-                stacklevel=2,
+                "the attempt."
             )
             self.call = self.plain
             return self.call(*args)
