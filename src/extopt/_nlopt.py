@@ -417,17 +417,26 @@ class _Callbacks:
             self._fail(exc)
             return math.inf
 
+    def _rows(self, x: np.ndarray, grad: np.ndarray) -> tuple[Any, Any]:
+        """The constraint values and (when NLopt asks for them) the Jacobian at
+        x; (None, None) when either holds a NaN (the run ends)."""
+        task = self.task
+        c = task.constraints(x)
+        jac = np.asarray(task.constraints_jac(x)) if grad.size else None
+        if self._poisoned(x, "the constraints", c) or (
+            jac is not None and self._poisoned(x, "the constraint Jacobian", jac)
+        ):
+            return None, None
+        return c, jac
+
     def equalities(self, result: np.ndarray, x: np.ndarray, grad: np.ndarray) -> None:
         if self._stopped():
             result[:] = math.inf
             return
         task, eq = self.task, self.eq
         try:
-            c = task.constraints(x)
-            jac = np.asarray(task.constraints_jac(x)) if grad.size else None
-            if self._poisoned(x, "the constraints", c) or (
-                jac is not None and self._poisoned(x, "the constraint Jacobian", jac)
-            ):
+            c, jac = self._rows(x, grad)
+            if c is None:
                 result[:] = math.inf
                 return
             result[:] = c[eq] - task.constraint_lower[eq]
@@ -443,11 +452,8 @@ class _Callbacks:
             return
         task, lo, up = self.task, self.lo, self.up
         try:
-            c = task.constraints(x)
-            jac = np.asarray(task.constraints_jac(x)) if grad.size else None
-            if self._poisoned(x, "the constraints", c) or (
-                jac is not None and self._poisoned(x, "the constraint Jacobian", jac)
-            ):
+            c, jac = self._rows(x, grad)
+            if c is None:
                 result[:] = math.inf
                 return
             result[:] = np.concatenate(
