@@ -241,11 +241,7 @@ def _edm_free(result: Any) -> float:
         step = inv @ g if not hasattr(inv, "matvec") else inv.matvec(g)
         value = 0.5 * float(g @ np.ravel(step))
         return value if value >= 0 else math.inf
-    problem = result._problem
-    method = (
-        "autodiff" if problem.functions.exact and problem.functions.hess else ("finite_difference")
-    )
-    h = lagrangian_hessian(result, method)
+    h = lagrangian_hessian(result, default_method(result._problem))
     if z is not None:
         h = z.T @ h @ z
         g = z.T @ g
@@ -271,10 +267,7 @@ def profile_errors(result: Any, minimizer: Any, names: list[str], q: float) -> t
     errordef = result.get("errordef") or 1.0
     threshold = result.fun + errordef * q
     x_hat = result.x_flat
-    cov = covariance(
-        result,
-        "autodiff" if problem.functions.exact and problem.functions.hess else "finite_difference",
-    )
+    cov = covariance(result, default_method(problem))
     lower_b, upper_b = (
         problem.bounds
         if problem.bounds is not None
@@ -373,17 +366,13 @@ def _newton_polish(
     functions = problem.functions
     if functions.value_and_grad is None:
         return f, x
-    exact = functions.exact and functions.hess is not None
+    exact = default_method(problem) == "autodiff"
     for _ in range(_NEWTON_STEPS):
         g = np.asarray(functions.value_and_grad(x)[1], dtype=np.float64)
         inside = (x > lower) & (x < upper)
         if not inside.any():
             break
-        h = (
-            functions.hess(x)
-            if exact
-            else _fd_jacobian(lambda y: functions.value_and_grad(y)[1], x)
-        )
+        h = functions.hess(x) if exact else _fd_hessian(problem, x)
         h = _symmetric(h)[np.ix_(inside, inside)]
         try:
             chol = np.linalg.cholesky(h)
