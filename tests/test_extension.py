@@ -182,3 +182,34 @@ def test_readme_table_of_other_optimizers_is_the_generated_one():
     start = readme.index("<!-- external table")
     block = readme[readme.index("\n", start) + 1 : readme.index("<!-- end of external table")]
     assert block.strip() == markdown_table()
+
+
+def test_a_wrappers_own_mistakes_are_named():
+    """What the author of a wrapper gets wrong is an extopt error naming the
+    class and the mistake, never an AttributeError from inside extopt."""
+
+    class ReturnsNothing(extopt.BaseMinimizer):
+        capabilities = extopt.Capabilities()
+
+        def run(self, task):
+            task.fun(task.x0)
+
+    class ReturnsNaN(extopt.BaseMinimizer):
+        capabilities = extopt.Capabilities()
+
+        def run(self, task):
+            return extopt.Outcome(np.full(task.n, np.nan), success=True)
+
+    class DictCapabilities(extopt.BaseMinimizer):
+        capabilities = {"bounds": True}  # noqa: RUF012  (the mistake under test)
+
+        def run(self, task):
+            return extopt.Outcome(task.x0, success=True)
+
+    start = np.zeros(2)
+    with pytest.raises(extopt.ExtoptError, match=r"ReturnsNothing.run must return an extopt"):
+        ReturnsNothing().minimize(extopt.Loss(rosen, jac=rosen_grad), start)
+    with pytest.raises(extopt.ExtoptError, match=r"ReturnsNaN.run returned x with non-finite"):
+        ReturnsNaN().minimize(extopt.Loss(rosen, jac=rosen_grad), start)
+    with pytest.raises(extopt.ExtoptError, match=r"DictCapabilities.capabilities must be an"):
+        DictCapabilities()

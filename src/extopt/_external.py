@@ -354,7 +354,7 @@ class ExternalRun:
                 if not isinstance(error, EvaluationLimit):
                     raise error
                 limit = True
-            if outcome is not None and not isinstance(outcome, Outcome):
+            if not (limit or task.stopped_at is not None or isinstance(outcome, Outcome)):
                 raise ExtoptError(
                     f"{type(minimizer).__name__}.run must return an extopt.Outcome; got "
                     f"{type(outcome).__name__}."
@@ -390,6 +390,12 @@ class ExternalRun:
                 raise ExtoptError(
                     f"{type(self.minimizer).__name__}.run returned x of shape {x.shape}; the "
                     f"problem has {problem.n} parameters."
+                )
+            if not np.all(np.isfinite(x)):
+                raise ExtoptError(
+                    f"{type(self.minimizer).__name__}.run returned x with non-finite values "
+                    f"({np.array2string(x, threshold=8)}); return the best finite point, "
+                    "with success=False."
                 )
             success, status, message = bool(outcome.success), outcome.status, outcome.message
             nit = outcome.nit if outcome.nit is not None else task.nit

@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ._errors import InputError, MethodError, describe
+from ._errors import ExtoptError, InputError, MethodError, describe
 from ._evaluator import Evaluation, Evaluator
 from ._external import Capabilities, ExternalRun, Outcome, Task, require, warn_finite_differences
 from ._log import Progress, check_verbosity, logger, shown
@@ -237,6 +237,11 @@ class BaseMinimizer:
     def _init(
         self, method, tol, gradient, hessian, verbosity, maxiter, criterion, strategy, name, options
     ) -> None:
+        if not isinstance(self.capabilities, Capabilities):
+            raise ExtoptError(
+                f"{type(self).__name__}.capabilities must be an extopt.Capabilities; got "
+                f"{describe(self.capabilities)}."
+            )
         if self.requires is not None:
             require(*self.requires, type(self).__name__)
         self.tol = 1e-3 if tol is None else _check_tol(tol)
