@@ -467,10 +467,8 @@ def markdown_table() -> str:
     """The README's table of the minimizers beyond SciPy, made from their
     `Capabilities` (NLopt's per algorithm: its own table)."""
     from ._ipopt import Ipopt
+    from ._methods import mark
     from ._minuit import Minuit
-
-    def mark(flag: bool) -> str:
-        return "yes" if flag else "-"
 
     rows = [
         "| `method=` | class | extra | bounds | equality | inequality | "

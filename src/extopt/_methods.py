@@ -356,12 +356,13 @@ def supplied(spec: MethodSpec) -> str:
     return ", ".join(parts) if parts else "none (values only)"
 
 
+def mark(flag: bool) -> str:
+    """A yes/no cell of the README's tables."""
+    return "yes" if flag else "-"
+
+
 def markdown_table() -> str:
     """The method table of the README, made from `METHODS`."""
-
-    def mark(flag: bool) -> str:
-        return "yes" if flag else "-"
-
     rows = [
         "| method | bounds | equality | inequality | derivatives extopt supplies | "
         "`hess=` BFGS/SR1 | `hess=` finite differences |",

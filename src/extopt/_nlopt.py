@@ -65,6 +65,7 @@ import numpy as np
 
 from ._errors import InputError, describe, did_you_mean
 from ._external import Capabilities, Outcome, Task
+from ._methods import mark
 from ._minimizers import BaseMinimizer
 
 #: The flags of `ALGORITHMS`:
@@ -579,15 +580,11 @@ def markdown_table() -> str:
             notes.append(f"stops on maxeval only (default {MAXEVAL_PER_PARAMETER} n)")
         cls = named.get(algorithm, "NLoptAUGLAG" if algorithm == "LD_AUGLAG" else "")
         rows.append(
-            f"| {algorithm} | {f'`{cls}`' if cls else '-'} | {_mark(caps.bounds)} | "
-            f"{_mark(caps.equalities)} | {_mark(caps.inequalities)} | "
-            f"{_mark(caps.gradient)} | {'; '.join(notes)} |"
+            f"| {algorithm} | {f'`{cls}`' if cls else '-'} | {mark(caps.bounds)} | "
+            f"{mark(caps.equalities)} | {mark(caps.inequalities)} | "
+            f"{mark(caps.gradient)} | {'; '.join(notes)} |"
         )
     return "\n".join(rows)
-
-
-def _mark(flag: bool) -> str:
-    return "yes" if flag else "-"
 
 
 def _flags(algorithm: str) -> str:
