@@ -48,6 +48,8 @@ from ._nlopt import (
 from ._params import Loss
 from ._result import FitResult
 from ._strategy import FailFastStrategy, NaNError, PushbackStrategy, Strategy, ToyStrategy
+from ._verdict import CONDITIONS as VERDICT_CONDITIONS
+from ._verdict import Check, Verdict
 from .backends import available_backends, get_backend
 
 globals().update(MINIMIZERS)
@@ -57,9 +59,11 @@ __version__ = "0.1.0"
 
 __all__ = [
     "METHODS",
+    "VERDICT_CONDITIONS",
     "BackendError",
     "BaseMinimizer",
     "Capabilities",
+    "Check",
     "ConvergenceCriterion",
     "EDM",
     "Evaluation",
@@ -97,6 +101,7 @@ __all__ = [
     "Strategy",
     "Task",
     "ToyStrategy",
+    "Verdict",
     "__version__",
     "available_backends",
     "get_backend",

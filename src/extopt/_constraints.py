@@ -22,6 +22,7 @@ with `lam >= 0` where a lower side is active (an inequality `c >= 0`),
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -241,8 +242,13 @@ class ConstraintSet:
         self.up_rows = np.flatnonzero(~eq & np.isfinite(self.ub))
 
     def violation(self, c: np.ndarray) -> float:
+        """The largest violation of a row; infinite where a row is not a number
+        (a constraint that cannot be evaluated is not met)."""
         if c.size == 0:
             return 0.0
+        c = np.asarray(c, dtype=np.float64)
+        if not np.all(np.isfinite(c)):
+            return math.inf
         return float(np.max(np.maximum(np.maximum(self.lb - c, c - self.ub), 0.0)))
 
     # -- SLSQP / COBYLA dicts -------------------------------------------------------

@@ -97,15 +97,18 @@ class Evaluation:
 
 
 class _Point:
-    """One evaluated point: the point, its key (its bytes) and the fields
-    computed there."""
+    """One evaluated point: the point, its key (its bytes), the fields
+    computed there, and whether the NaN strategy replaced some of them (the
+    algorithm saw made-up values there; the point is never an answer)."""
 
-    __slots__ = ("fields", "key", "x")
+    __slots__ = ("fields", "key", "order", "replaced", "x")
 
     def __init__(self, x: np.ndarray, key: bytes, fields: dict[str, Any] | None = None):
         self.x = x
         self.key = key
         self.fields: dict[str, Any] = {} if fields is None else fields
+        self.replaced = False
+        self.order = -1  # the loss-evaluation count at which its value was computed
 
 
 #: Points up to this many bytes are keyed by their bytes; larger ones by a hash
@@ -161,8 +164,11 @@ class Evaluator:
         strategy: Any = None,
         max_evals: int | None = None,
         violation: Callable[[np.ndarray], float] | None = None,
+        eps: float | None = None,
     ):
         self.functions = functions
+        #: The precision the loss is evaluated in: finite-difference steps follow it.
+        self.eps = float(np.finfo(np.float64).eps) if eps is None else float(eps)
         #: The constraint violation of constraint values (constrained problems):
         #: with it the evaluator keeps the best feasible point, for `answer_x`.
         self.violation = violation
@@ -203,6 +209,11 @@ class Evaluator:
         self._best: _Point | None = None
         self._chess: tuple | None = None  # the last constraint Hessian: (key, x, matrix)
         self.best_f = np.inf
+        #: How many times the NaN strategy replaced a value or gradient, and the
+        #: loss-evaluation count at the last time (the verdict asks whether it
+        #: happened in the last run of a fit).
+        self.nan_events = 0
+        self.last_nan_nfev = -1
         if x0 is not None and functions.initial:
             point = self._point(np.asarray(x0, dtype=np.float64))
             if "constraints" in functions.initial:
@@ -289,7 +300,10 @@ class Evaluator:
 
     def _store(self, point: _Point, values: dict[str, Any]) -> None:
         if self.strategy is not None and ("f" in values or "g" in values):
-            values = self.strategy.process(values, point.x, self._unpack)
+            processed = self.strategy.process(values, point.x, self._unpack)
+            if processed is not values:
+                self._replaced(point, self.counts.nfev + ("f" in values))
+            values = processed
         fields = point.fields
         counts = self.counts
         for name, value in values.items():
@@ -298,7 +312,13 @@ class Evaluator:
             fields[name] = value
             if name == "f":
                 counts.nfev += 1
-                self._saw_value(point, value)
+                point.order = counts.nfev
+                if not point.replaced:
+                    self._saw_value(point, value)
+                elif self.loss_callback is not None:
+                    self.loss_callback(
+                        Evaluation(point.x, value, counts.nfev, _unpack=self._unpack)
+                    )
             elif name == "g":
                 counts.njev += 1
             elif name == "c":
@@ -308,11 +328,38 @@ class Evaluator:
         # rank a point once, when its pair (loss, constraints) is complete
         if (
             self.violation is not None
+            and not point.replaced
             and ("f" in values or "c" in values)
             and "f" in fields
             and "c" in fields
         ):
             self._rank(point)
+
+    def _replaced(self, point: _Point, nfev: int) -> None:
+        point.replaced = True
+        self.nan_events += 1
+        self.last_nan_nfev = nfev
+
+    def _known(self, x: np.ndarray) -> _Point | None:
+        x = np.asarray(x, dtype=np.float64)
+        key = _key(x)
+        i = self._find(key, x)
+        if i >= 0:
+            return self._points[i]
+        return self._best if self._is_best(key, x) else None
+
+    def replaced(self, x: np.ndarray) -> bool:
+        """Whether the NaN strategy replaced a value or gradient at `x`."""
+        point = self._known(x)
+        return point is not None and point.replaced
+
+    def made_up_since(self, x: np.ndarray) -> bool:
+        """Whether the NaN strategy made up a value after the loss at `x` was
+        first computed (or ever, when `x` is not remembered)."""
+        if self.nan_events == 0:
+            return False
+        point = self._known(x)
+        return point is None or self.last_nan_nfev > point.order
 
     def _rank(self, point: _Point) -> None:
         """Keep `point` as the answer if it is better: feasible before
@@ -366,7 +413,7 @@ class Evaluator:
         differentiate."""
         base = np.atleast_1d(self._get(name, x))
         x = np.array(x, dtype=np.float64)
-        steps = np.sqrt(np.finfo(np.float64).eps) * np.maximum(1.0, np.abs(x))
+        steps = np.sqrt(self.eps) * np.maximum(1.0, np.abs(x))
         out = np.empty((base.size, x.size))
         for i, h in enumerate(steps):
             probe = x.copy()
@@ -402,15 +449,20 @@ class Evaluator:
         if self.strategy is None:
             point = _Point(x, key, {"f": f, "g": g})
         else:
-            point = _Point(x, key, self.strategy.process({"f": f, "g": g}, x, self._unpack))
+            values = {"f": f, "g": g}
+            processed = self.strategy.process(values, x, self._unpack)
+            point = _Point(x, key, processed)
+            if processed is not values:
+                self._replaced(point, self._counts.nfev + self._fused)
             f = point.fields["f"]
+        point.order = self._counts.nfev + self._fused
         keys.insert(0, key)
         points = self._points
         points.insert(0, point)
         if len(keys) > FAST_KEEP:  # gradient methods come back a point or two at most
             keys.pop()
             points.pop()
-        if f < self.best_f:  # in a descent, the point just made: nothing more is held
+        if f < self.best_f and not point.replaced:  # in a descent, the point just made
             self.best_f = f
             self._best = point
         if self.loss_callback is not None:

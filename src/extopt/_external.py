@@ -289,7 +289,7 @@ class Task:
 
     def _fd_grad(self, x: np.ndarray) -> np.ndarray:
         if self._jac == "3-point":
-            steps = np.cbrt(np.finfo(np.float64).eps) * np.maximum(1.0, np.abs(x))
+            steps = np.cbrt(self._ev.eps) * np.maximum(1.0, np.abs(x))
             out = np.empty(x.size)
             for i, h in enumerate(steps):
                 up, down = x.copy(), x.copy()

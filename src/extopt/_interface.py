@@ -250,6 +250,7 @@ class ExternalOptimizerInterface:
             loss_callback,
             problem.packer.unpack,
             problem.x0,
+            eps=problem.eps,
         )
 
         def loss_grad_func(x: np.ndarray) -> list:

@@ -154,6 +154,11 @@ class Ipopt(BaseMinimizer):
     hessian_choices = tuple(_QUASI_NEWTON)
     requires = ("ipyopt", "ipopt")
 
+    def feasibility_tol(self) -> float:
+        """extopt's, or Ipopt's `constr_viol_tol` given if it is looser."""
+        given = self.options.get("constr_viol_tol")
+        return max(super().feasibility_tol(), float(given) if given is not None else 0.0)
+
     def check_options(self, options: dict[str, Any]) -> None:
         """Refuse unknown Ipopt options and values Ipopt refuses (named, with
         what Ipopt accepts); normalize the accepted values in place."""

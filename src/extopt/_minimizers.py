@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from ._errors import ExtoptError, InputError, MethodError, describe
-from ._evaluator import Evaluation, Evaluator
+from ._evaluator import Evaluation, EvaluationLimit, Evaluator
 from ._external import Capabilities, ExternalRun, Outcome, Task, require, warn_finite_differences
 from ._log import Progress, check_verbosity, logger, shown
 from ._methods import METHODS, MethodSpec, check_options, get_method, method_names
@@ -43,10 +43,12 @@ from ._report import report
 from ._result import FitResult
 from ._scipy import ScipyMinimizer, check_derivatives
 from ._strategy import NaNError, Strategy, get_strategy
-from ._uncertainties import edm
+from ._verdict import edm
 
 #: How many times a fit restarts a method that stopped short of the criterion.
 MAX_RESTARTS = 5
+#: How many of those restarts may start from a step out of a saddle point.
+MAX_ESCAPES = 3
 
 
 # -- convergence criteria ---------------------------------------------------------------
@@ -80,16 +82,17 @@ class ConvergenceCriterion:
 class EDM(ConvergenceCriterion):
     """The estimated distance to the minimum, 1/2 g^T H^-1 g, in the directions
     where the parameters are free (g the Lagrangian gradient where constraints
-    are active); H is the algorithm's inverse-Hessian approximation when it
-    keeps one, else the exact Hessian from the backend (finite differences for
-    the NumPy backend). Infinite where H is not positive definite."""
+    are active), with H the exact Hessian of the Lagrangian from the backend
+    (central differences of the gradient for the NumPy backend), never the
+    algorithm's own approximation; flat directions count with a curvature
+    floor, so a gradient along one makes the EDM large."""
 
     name = "edm"
 
     def calculate(self, result: FitResult) -> float:
         try:
             return edm(result)
-        except (ValueError, np.linalg.LinAlgError, FloatingPointError):
+        except np.linalg.LinAlgError:
             return math.nan
 
 
@@ -194,6 +197,14 @@ class BaseMinimizer:
         raise NotImplementedError(
             f"{type(self).__name__} must implement run(task) -> extopt.Outcome to be a minimizer."
         )
+
+    def feasibility_tol(self) -> float:
+        """How much a bound or constraint may be violated (relative to 1 + |bound|)
+        at a valid answer: `extopt._verdict.FEASIBILITY_TOL`, or more where the
+        user set the algorithm's own constraint tolerance looser."""
+        from ._verdict import FEASIBILITY_TOL
+
+        return FEASIBILITY_TOL
 
     def check_options(self, options: dict[str, Any]) -> None:
         """Refuse options `run` does not understand (override to check values too)."""
@@ -335,6 +346,7 @@ class BaseMinimizer:
             strategy=strategy,
             max_evals=budget,
             violation=problem.constraints.violation if problem.constraints is not None else None,
+            eps=problem.eps,
         )
         run = ExternalRun(self, problem, ev, jac=jac, steps=steps, init=init, names=names)
         run.errordef = errordef
@@ -370,10 +382,24 @@ class BaseMinimizer:
         if init is not None and not isinstance(init, FitResult):
             raise InputError(f"init must be a FitResult; got {describe(init)}.")
         loss = as_loss(loss)
+        earlier = init.__dict__.get("_given", {}) if init is not None else {}
+        if earlier and not (_given(equalities) or _given(inequalities)):
+            # chaining keeps the earlier fit's constraints unless new ones are given
+            equalities, inequalities = earlier["equalities"], earlier["inequalities"]
         if params is None and init is not None:
             params = _params_from(init)
         spec = parse_params(params)
         problem, names = self._problem(loss, spec, bounds, equalities, inequalities)
+        if (
+            init is not None
+            and bounds is None
+            and problem.bounds is None
+            and getattr(init, "_problem", None) is not None
+            and init._problem.bounds is not None
+            and list(init.get("names") or []) == list(names)
+        ):
+            # ... and its bounds, for the same parameters
+            problem = dataclasses.replace(problem, bounds=init._problem.bounds)
         steps = spec.step_size
         x0 = problem.x0
         if init is not None:
@@ -383,6 +409,7 @@ class BaseMinimizer:
         result._leaves = (
             problem.backend.flatten(spec.values)[0] if spec.given_as == "tree" else None
         )
+        result._given = {"equalities": equalities, "inequalities": inequalities}
         return result
 
     def create_criterion(self, loss: Any = None, params: Any = None) -> ConvergenceCriterion:
@@ -416,6 +443,7 @@ class BaseMinimizer:
             problem.x0,
             strategy=strategy,
             max_evals=self._budget(problem.n),
+            eps=problem.eps,
         )
         return LossEval(ev, numpy_converter, problem.backend)
 
@@ -492,7 +520,7 @@ class BaseMinimizer:
             progress = Progress(verbosity, None, self.name)
             try:
                 result, history = self._runs(
-                    run, problem, errordef, _progress_callback(progress, callback)
+                    run, problem, errordef, names, _progress_callback(progress, callback)
                 )
             except NaNError as exc:
                 if strategy is None or not strategy.returns_invalid:
@@ -517,37 +545,106 @@ class BaseMinimizer:
         return result
 
     def _runs(
-        self, run, problem: Problem, errordef: float, callback: Callable | None
+        self, run, problem: Problem, errordef: float, names: list[str], callback: Callable | None
     ) -> tuple[FitResult, list]:
-        """The first run and the restarts; the last result and the EDM history."""
+        """The first run and the restarts; the last result and the criterion's history.
+
+        After each run the verdict decides: a run whose answer fails a
+        condition that another run can mend (the EDM above its target, a NaN
+        strategy that steered its last iterations, an infeasible or a
+        non-finite answer) is restarted from its answer with tighter
+        tolerances; at a saddle point or a maximum the fit first steps out
+        along the direction of negative curvature."""
+        from ._verdict import escape
+
         x = problem.x0
+        ev = run.ev
         history: list[float] = []
         nit = 0
         result = None
         tighten = 0
         stuck = 0
+        escapes = 0
+        best = None
         for attempt in range(MAX_RESTARTS + 1):
             previous = result
             result = run.step(x, restart=tighten, previous=previous, callback=callback)
             nit += result.nit or 0
             result["errordef"] = errordef
+            result._nan_in_run = ev.made_up_since(result.x_flat)
             if self.criterion is None or result.status == "maxiter" or result._stopped:
                 break  # one run; the budget is spent; the user stopped it
-            converged = self.criterion.converged(result)
-            value = self.criterion.last_value
+            value = self._criterion_value(result)
+            result._criterion = value
             history.append(value)
-            if converged or math.isnan(value):  # never loop on a criterion that is no number
+            if math.isnan(value):  # never loop on a criterion that is no number
                 break
+            verdict = self._judge(result, problem, errordef, names, value)
+            result._verdict = verdict
+            best = result if best is None or _better(result, best) else best
+            mendable = set(verdict.reasons) - {"limits"}
+            if not mendable or attempt == MAX_RESTARTS:
+                break
+            if "curvature" in mendable:
+                if escapes == MAX_ESCAPES:
+                    break
+                try:
+                    out = escape(result, ev, errordef)
+                except EvaluationLimit:
+                    break  # the budget is spent: the verdict says the rest
+                if out is None:
+                    break  # no way out found: invalid, and the verdict says why
+                logger.debug("%s: leaving a saddle point", run.method)
+                escapes += 1
+                stuck = 0
+                x = out
+                continue
             # No progress: tighten twice as hard next time; twice in a row: give up.
             stuck = stuck + 1 if previous is not None and _stuck(previous, result) else 0
             if stuck == 2:
                 break
-            if attempt < MAX_RESTARTS:
-                tighten += 2 if stuck else 1
-                x = result.x_flat
-                logger.debug("restart %d of %s: edm %.3g", attempt + 1, run.method, value)
+            tighten += 2 if stuck else 1
+            x = result.x_flat
+            logger.debug("restart %d of %s: %s", attempt + 1, run.method, verdict.failed_text())
+        if best is not None and best is not result and _better(best, result):
+            # A restart that made it worse (a global method starts afresh): the
+            # best run answers, with the whole fit's counts.
+            best["counts"], best["nfev"], best["njev"], best["nhev"] = (
+                result["counts"],
+                result["nfev"],
+                result["njev"],
+                result["nhev"],
+            )
+            result = best
         result["nit"] = nit
+        result._escapes = escapes
         return result, history
+
+    def _criterion_value(self, result: FitResult) -> float:
+        """The convergence criterion's value at a run's answer (NaN when it fails)."""
+        criterion = self.criterion
+        try:
+            value = float(criterion.calculate(result))
+        except np.linalg.LinAlgError:
+            value = math.nan
+        criterion.last_value = value
+        return value
+
+    def _judge(self, result, problem, errordef, names, value):
+        from ._verdict import judge
+
+        criterion = self.criterion
+        return judge(
+            result,
+            target=self.tol * errordef,
+            criterion_value=value,
+            criterion_name="edm"
+            if criterion is None or isinstance(criterion, EDM)
+            else criterion.name,
+            at_limit=_at_limit(result.x_flat, problem.bounds, names),
+            nan_in_run=bool(getattr(result, "_nan_in_run", False)),
+            feasibility_tol=self.feasibility_tol(),
+        )
 
     def _failed(self, run, problem: Problem, exc: NaNError) -> FitResult:
         """The invalid result of a fit the strategy gave up on (ToyStrategy)."""
@@ -578,45 +675,45 @@ class BaseMinimizer:
         elapsed: float,
         ev: Evaluator,
     ) -> None:
-        """The fit fields: fmin, edm, converged, valid, params by name, ..."""
+        """The fit fields: fmin, edm, the verdict (valid, converged, reasons),
+        params by name, ..."""
+        from ._verdict import edm, gather
+
         x = result.x_flat
         result["errordef"] = errordef
         result["names"] = names if isinstance(names, ElementNames) else list(names)
         result["fmin"] = result.fun
-        result["edm"] = history[-1] if history else None
-        if self.criterion is None:
-            converged = bool(result.success)
-        else:
-            converged = (
-                bool(history) and math.isfinite(history[-1]) and history[-1] < self.tol * errordef
-            )
+        value = result.__dict__.get("_criterion")  # computed after the run, if it was
+        if value is None:
+            value = edm(result) if self.criterion is None else self._criterion_value(result)
+        verdict = self._judge(result, problem, errordef, names, value)
+        evidence = gather(result)
+        curvature = evidence.curvature
+        result["edm"] = value
+        result["min_curvature"] = None if curvature is None else curvature.min_curvature
+        result["verdict"] = verdict
+        result["valid"] = verdict.valid
+        result["converged"] = verdict.converged
+        result["reasons"] = verdict.reasons
         at_limit = _at_limit(x, problem.bounds, names)
-        # extopt's criterion judges, not the algorithm's own success flag (SciPy's
-        # "precision loss" at a right answer is common): an algorithm that ended
-        # early for its own reasons is caught by the EDM.
-        ended = result.status in ("maxiter", "nan") or getattr(result, "_stopped", False)
-        valid = converged and not at_limit and not ended and np.isfinite(result.fun)
-        if self.criterion is not None and at_limit:
-            result["message"] = f"{result.message}; parameter(s) at a limit: {', '.join(at_limit)}"
-        if self.criterion is not None and not converged and not ended:
-            result["message"] = (
-                f"{result.message}; not converged: edm "
-                f"{result['edm']} >= tol * errordef = {self.tol * errordef}"
-            )
-        result["converged"] = converged
-        result["valid"] = bool(valid) if self.criterion is not None else bool(result.success)
         result["params_at_limit"] = bool(at_limit)
+        if self.criterion is not None and not verdict.valid:
+            # The algorithm's words first, then what extopt found.
+            result["message"] = f"{result.message}; not valid: {verdict.failed_text()}"
         result["values"] = ValueView(result["names"], x)
         result["params"] = ParamTable(result["names"], x)
         result["niter"] = result.nit
         result["minimizer"] = self
         result["loss"] = loss
         result["execution_time"] = elapsed
+        counts = ev.counts.as_dict()
         result["info"] = {
             "restarts": max(len(history) - 1, 0),
+            "escapes": getattr(result, "_escapes", 0),
             "edm_history": history,
             "n_eval": ev.counts.nfev,
-            "counts": ev.counts.as_dict(),
+            "counts": counts,
+            "nan_events": ev.nan_events,
         }
 
     def __repr__(self) -> str:
@@ -761,6 +858,12 @@ def _params_from(result: FitResult) -> ParamSpec:
 def _apply_init(init: FitResult, names: list[str], x0: np.ndarray, steps: Any, problem: Problem):
     """Start values and step sizes taken from `init`, by parameter name."""
     known = dict(zip(init.get("names") or [], np.asarray(init.x_flat).tolist(), strict=False))
+    if not any(name in known for name in names):
+        raise InputError(
+            f"init shares no parameter name with this fit: init has "
+            f"{_few(list(known))}, the fit {_few(list(names))}. Give the parameters the "
+            "names of init's (params with 'name'), or leave init out."
+        )
     errors = _errors_of(init)
     x0 = x0.copy()
     step_out = None if steps is None else np.array(steps, dtype=np.float64)
@@ -774,6 +877,16 @@ def _apply_init(init: FitResult, names: list[str], x0: np.ndarray, steps: Any, p
     if problem.bounds is not None:
         x0 = np.clip(x0, *problem.bounds)
     return x0, step_out
+
+
+def _few(names: list[str], limit: int = 6) -> str:
+    shown = ", ".join(repr(n) for n in names[:limit])
+    return f"[{shown}{', ...' if len(names) > limit else ''}]"
+
+
+def _given(value: Any) -> bool:
+    """Whether optional constraints were given (not None, not empty)."""
+    return value is not None and not (isinstance(value, tuple | list) and not value)
 
 
 def _errors_of(result: FitResult) -> dict[str, float]:
@@ -871,6 +984,20 @@ def _tighter(spec: MethodSpec, options: dict, k: int, result: FitResult) -> dict
             if value and value > 0 and ours not in options:
                 out[ours] = float(value) * (0.1 if ours != "initial_tr_radius" else 1.0)
     return out
+
+
+def _rank(result: FitResult) -> tuple:
+    verdict = result.__dict__.get("_verdict")
+    valid = verdict is not None and verdict.valid
+    feasible = verdict is None or "feasible" not in verdict.reasons
+    fun = result.fun if math.isfinite(result.fun) else math.inf
+    return (not valid, not feasible, fun)
+
+
+def _better(a: FitResult, b: FitResult) -> bool:
+    """Whether run result `a` is a better answer than `b`: valid first, then
+    feasible, then the lower loss."""
+    return _rank(a) < _rank(b)
 
 
 def _stuck(previous: FitResult, current: FitResult) -> bool:

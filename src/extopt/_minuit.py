@@ -5,8 +5,10 @@ is small, its exact Hessian for MIGRAD's seed and HESSE), the bounds as
 Minuit's limits and the step sizes from the params or `init`. Convergence is
 extopt's rule for every minimizer: the EDM below ``tol * errordef``. Minuit's
 own stopping target is ``0.002 * tol * errordef`` (its `tol`), so it is set
-to reach extopt's target; a run that stops short is restarted ten times
-tighter like any other.
+to reach extopt's target, and never looser than iminuit's default; a run that
+stops short is restarted ten times tighter like any other. With the exact
+Hessian, its diagonal is given too (Minuit2 asks for it where the start
+curvature is not positive).
 
 `hesse_covariance` and `minos_errors` give HESSE and MINOS at a result's
 minimum, for ``FitResult.hesse(method="minuit")`` and
@@ -27,6 +29,8 @@ from ._strategy import Strategy
 
 #: Minuit stops when its EDM is below MINUIT_EDM_FACTOR * tol * errordef.
 MINUIT_EDM_FACTOR = 0.002
+#: iminuit's default `tol`.
+MINUIT_DEFAULT_TOL = 0.1
 
 
 class _StopRequested(Exception):
@@ -117,6 +121,7 @@ class Minuit(BaseMinimizer):
             and task.has_hessian
             and task.n <= DENSE_HESSIAN_MAX
             and not task.bounded  # iminuit 2.33 misapplies a user Hessian to limited parameters
+            and _positive_definite(task.hess(task.x0))  # else MIGRAD's seed is its own
         )
         m = _new_minuit(
             fcn,
@@ -129,7 +134,9 @@ class Minuit(BaseMinimizer):
             steps=task.step_sizes,
         )
         m.strategy = self.minuit_strategy
-        m.tol = self.tol / MINUIT_EDM_FACTOR * 10.0 ** (-task.restart)
+        # Minuit's own target, never looser than iminuit's default (a wrapper
+        # must not stop where the library alone would go on).
+        m.tol = min(self.tol / MINUIT_EDM_FACTOR, MINUIT_DEFAULT_TOL) * 10.0 ** (-task.restart)
         if self.options.get("precision") is not None:
             m.precision = self.options["precision"]
         m.print_level = 0 if self.verbosity < 7 else (1 if self.verbosity < 10 else 2)
@@ -152,12 +159,27 @@ class Minuit(BaseMinimizer):
         )
 
 
+def _positive_definite(h: np.ndarray) -> bool:
+    try:
+        np.linalg.cholesky(0.5 * (h + h.T))
+    except np.linalg.LinAlgError:
+        return False
+    return bool(np.all(np.isfinite(h)))
+
+
 def _new_minuit(fcn, x0, *, grad, hessian, errordef, lower, upper, steps):
     from iminuit import Minuit as _Minuit
 
     n = len(x0)
     plain = [f"x{i}" for i in range(n)]
-    m = _Minuit(fcn, np.array(x0, dtype=np.float64), grad=grad, hessian=hessian, name=plain)
+    g2 = None
+    if hessian is not None:
+        # Minuit2 asks for the Hessian's diagonal (G2) when a diagonal entry is
+        # not positive; iminuit 2.33 has none to give with only `hessian`.
+        def g2(x):
+            return np.diag(np.asarray(hessian(x), dtype=np.float64)).copy()
+
+    m = _Minuit(fcn, np.array(x0, dtype=np.float64), grad=grad, g2=g2, hessian=hessian, name=plain)
     m.errordef = errordef
     if np.any(np.isfinite(lower)) or np.any(np.isfinite(upper)):
         m.limits = [
@@ -243,14 +265,22 @@ def _minuit_at(result: Any):
     return m, problem
 
 
-def hesse_covariance(result: Any) -> np.ndarray:
-    """Minuit's HESSE covariance at the result's minimum (flat n x n)."""
+def hesse_covariance(result: Any) -> tuple[np.ndarray, str]:
+    """Minuit's HESSE covariance at the result's minimum (flat n x n), and its
+    status in Minuit's words."""
     m, problem = _minuit_at(result)
     with problem.backend.session():
         m.hesse()
     if m.covariance is None:
         raise MethodError("Minuit's HESSE gave no covariance at this point.")
-    return np.array(m.covariance, dtype=np.float64)
+    fmin = m.fmin
+    if fmin is not None and getattr(fmin, "has_made_posdef_covar", False):
+        status = "made positive definite (Minuit)"
+    elif fmin is not None and not fmin.has_accurate_covar:
+        status = "approximate (Minuit)"
+    else:
+        status = "accurate (Minuit)"
+    return np.array(m.covariance, dtype=np.float64), status
 
 
 def minos_errors(result: Any, names: list[str], cl: float) -> dict[str, dict[str, Any]]:
@@ -272,6 +302,8 @@ def minos_errors(result: Any, names: list[str], cl: float) -> dict[str, dict[str
                     "lower": 0.0,
                     "upper": 0.0,
                     "is_valid": False,
+                    "lower_valid": False,
+                    "upper_valid": False,
                     "at_limit": True,
                     "method": "minos",
                 }
@@ -281,6 +313,8 @@ def minos_errors(result: Any, names: list[str], cl: float) -> dict[str, dict[str
                 "lower": float(me.lower),
                 "upper": float(me.upper),
                 "is_valid": bool(me.is_valid),
+                "lower_valid": bool(me.lower_valid),
+                "upper_valid": bool(me.upper_valid),
                 "at_limit": bool(me.at_lower_limit or me.at_upper_limit),
                 "method": "minos",
             }

@@ -241,6 +241,11 @@ class NLopt(BaseMinimizer):
             tol, gradient, hessian, verbosity, maxiter, criterion, strategy, name, **options
         )
 
+    def feasibility_tol(self) -> float:
+        """extopt's, or the `constraint_tol` given if it is looser."""
+        given = self.options.get("constraint_tol")
+        return max(super().feasibility_tol(), float(given) if given is not None else 0.0)
+
     def check_options(self, options: dict[str, Any]) -> None:
         """Refuse unknown options, values NLopt cannot take, and settings this
         algorithm would ignore."""

@@ -129,6 +129,19 @@ def parse_params(params: Any) -> ParamSpec:
     return ParamSpec(params)
 
 
+def _unique(names: list[str], what: str) -> list[str]:
+    """`names`, refusing a name given twice (results are by name: one would be lost)."""
+    seen: dict[str, int] = {}
+    for i, name in enumerate(names):
+        if name in seen:
+            raise InputError(
+                f"{what} names {name!r} twice (positions {seen[name]} and {i}); every "
+                "parameter needs a name of its own."
+            )
+        seen[name] = i
+    return names
+
+
 def _check_keys(spec: dict, what: str) -> None:
     unknown = set(spec) - _SPEC_KEYS
     if unknown:
@@ -153,6 +166,7 @@ def _from_spec_dict(spec: dict) -> ParamSpec:
         names = [names] if isinstance(names, str) else [str(s) for s in names]
         if len(names) != n:
             raise InputError(f"params['name'] has {len(names)} names for {n} values.")
+        _unique(names, "params['name']")
     step = spec.get("step_size", spec.get("stepsize"))
     return ParamSpec(
         values,
@@ -181,6 +195,7 @@ def _from_spec_list(specs: Sequence[dict]) -> ParamSpec:
         upper.append(spec.get("upper"))
         steps.append(spec.get("step_size", spec.get("stepsize")))
     n = len(values)
+    _unique(names, "params")
     step = None
     if any(s is not None for s in steps):
         step = np.array([np.nan if s is None else float(s) for s in steps])

@@ -55,6 +55,12 @@ class Problem:
         return any(leaf.dtype.itemsize <= 4 for leaf in self.packer.leaves)
 
     @property
+    def eps(self) -> float:
+        """The machine epsilon of the least precise dtype the loss is evaluated
+        in: finite-difference steps and precision floors follow it."""
+        return max(float(np.finfo(leaf.dtype).eps) for leaf in self.packer.leaves)
+
+    @property
     def has_gradient(self) -> bool:
         """Whether a gradient exists without finite differences."""
         return self.functions.value_and_grad is not None
@@ -113,7 +119,7 @@ class Problem:
     def user_hess(self, hess: Callable[..., Any]) -> Callable[[np.ndarray], Any]:
         """The user's `hess(params, *args)` as a function of the flat vector,
         returning an (n, n) matrix (or whatever linear operator it returns)."""
-        unpack, n, args = self.packer.unpack, self.n, self.args
+        unpack, n, args = self.packer.unpack_eval, self.n, self.args
 
         def flat_hess(x: np.ndarray) -> Any:
             out = hess(unpack(x), *args)
@@ -144,7 +150,7 @@ def _gradient_choice(jac: Any, fun: Callable[..., Any], args: tuple, packer: Pac
             )
         return jac, fun, None, None
     backend = packer.backend
-    unpack = packer.unpack
+    unpack = packer.unpack_eval
     n = packer.size
 
     def flat_grad(out: Any) -> np.ndarray:

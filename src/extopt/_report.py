@@ -46,10 +46,24 @@ def report(
     """
     packer = problem.packer
     x = np.array(x, dtype=np.float64).ravel()
-    f = ev.cached("f", x)
-    if f is None:
-        f = ev.fun(x)
-    cached_g = ev.cached("g", x)
+    f = _value(ev, x)
+    if ev.replaced(x):
+        # The algorithm ended where the NaN strategy made up the loss: that is
+        # no answer. The best point seen is (with constraints: the best
+        # feasible one), or, if there is none, the point with its true values.
+        fallback = ev.answer_x
+        if fallback is not None and not np.array_equal(fallback, x):
+            x = np.array(fallback, dtype=np.float64)
+            f = _value(ev, x)
+            g = lam = bound_mult = None  # the algorithm's were for its own point
+            message = (
+                f"{message}; it ended where the loss is not finite, so the answer is the best "
+                "point seen"
+            )
+        else:
+            with problem.backend.session():
+                f, g = _true_values(problem, x, gradient)
+    cached_g = ev.cached("g", x) if not ev.replaced(x) else None
     if cached_g is not None:
         g = cached_g
     elif g is None and gradient:
@@ -107,3 +121,17 @@ def report(
     res._residual = measures["residual"] if g is not None else None
     res._stopped = False  # True when the user's callback ended the run
     return res
+
+
+def _value(ev: Evaluator, x: np.ndarray) -> float:
+    f = ev.cached("f", x)
+    return ev.fun(x) if f is None else f
+
+
+def _true_values(problem: Problem, x: np.ndarray, gradient: bool) -> tuple[float, Any]:
+    """The loss (and gradient) at `x` as the functions give them, past the NaN strategy."""
+    functions = problem.functions
+    if gradient and functions.value_and_grad is not None:
+        f, g = functions.value_and_grad(x)
+        return float(f), np.asarray(g, dtype=np.float64)
+    return float(functions.value(x)), None

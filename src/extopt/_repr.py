@@ -28,15 +28,22 @@ def _num(value: Any) -> str:
 def _summary_rows(res: Any) -> list[tuple[str, str]]:
     get = res.get
     rows = [("method", f"{get('method', '?')} ({get('backend', '?')} backend)")]
-    if get("valid") is not None and get("edm") is not None:
+    if get("verdict") is not None:
+        reasons = get("reasons") or []
         rows.append(
             (
                 "valid",
-                f"{get('valid')}   converged {get('converged')}   "
-                f"at limit {get('params_at_limit')}",
+                f"{get('valid')}   converged {get('converged')}"
+                + (f"   (failed: {', '.join(reasons)})" if reasons else ""),
             )
         )
-        rows.append(("fmin / edm", f"{_num(get('fmin'))} / {_num(get('edm'))}"))
+        minimizer = get("minimizer")
+        own = getattr(minimizer, "criterion", None) is not None  # a minimizer object's fit
+        label = "fmin / edm" if own else "fun / edm"
+        rows.append((label, f"{_num(get('fun'))} / {_num(get('edm'))}"))
+        rows.append(("success", f"{get('success')} (status {get('status')}: the algorithm's word)"))
+        rows.append(("verdict", "\n".join(_check_line(c) for c in get("verdict").checks)))
+        rows.append(("covariance", _covariance_text(res)))
     else:
         rows.append(("success", f"{get('success')} (status {get('status')})"))
         rows.append(("fun", _num(get("fun"))))
@@ -55,6 +62,15 @@ def _summary_rows(res: Any) -> list[tuple[str, str]]:
     return rows
 
 
+def _check_line(check: Any) -> str:
+    return f"[{'x' if check.passed else ' '}] {check.name}: {check.text}"
+
+
+def _covariance_text(res: Any) -> str:
+    status = res.get("covariance_status")
+    return "not computed yet (hesse())" if status is None else str(status)
+
+
 def _param_rows(res: Any, limit: int) -> list[list[str]]:
     """The parameter table's rows; none when there are more than `limit`
     parameters (the entries are made on demand, a million of them is no table)."""
@@ -70,10 +86,22 @@ def _param_rows(res: Any, limit: int) -> list[list[str]]:
                 name,
                 f"{entry['value']:.6g}",
                 "" if hesse is None else f"+/- {hesse:.3g}",
-                "" if not errors else f"{errors['lower']:+.3g} {errors['upper']:+.3g}",
+                _errors_text(errors),
             ]
         )
     return rows
+
+
+def _side_valid(errors: dict, side: str) -> bool:
+    return bool(errors.get(f"{side}_valid", errors.get("is_valid", True)))
+
+
+def _errors_text(errors: dict) -> str:
+    if not errors:
+        return ""
+    bad = [side for side in ("lower", "upper") if not _side_valid(errors, side)]
+    text = f"{errors['lower']:+.3g} {errors['upper']:+.3g}"
+    return text + (f" ({' and '.join(bad)} not valid)" if bad else "")
 
 
 def result_text(res: Any) -> str:
@@ -101,19 +129,78 @@ def result_text(res: Any) -> str:
     return text
 
 
+#: iminuit's colours for a condition met, failed, or worth a look.
+_GOOD, _BAD, _WARN = "#92CCA6", "#FF7878", "#FFF79A"
+
+
+def _cell(text: str, colour: str | None = None) -> str:
+    style = f" style='background-color:{colour}'" if colour else ""
+    return f"<td{style}>{html.escape(text)}</td>"
+
+
+def _verdict_html(res: Any) -> str:
+    verdict = res.get("verdict")
+    if verdict is None:
+        return ""
+    valid = bool(res.get("valid"))
+    head = (
+        "<tr>"
+        + _cell("valid minimum" if valid else "not a valid minimum", _GOOD if valid else _BAD)
+        + _cell(f"fmin {_num(res.get('fmin'))}, edm {_num(res.get('edm'))}")
+        + "</tr>"
+    )
+    rows = "".join(
+        "<tr>" + _cell(check.name, _GOOD if check.passed else _BAD) + _cell(check.text) + "</tr>"
+        for check in verdict.checks
+    )
+    status = res.get("covariance_status")
+    colour = None
+    if status is not None:
+        colour = _GOOD if str(status).startswith("accurate") else _WARN
+        if str(status).startswith(("singular", "not positive")):
+            colour = _BAD
+    rows += "<tr>" + _cell("covariance", colour) + _cell(_covariance_text(res)) + "</tr>"
+    return f"<table>{head}{rows}</table>"
+
+
+def _errors_html(errors: dict) -> str:
+    if not errors:
+        return "<td></td>"
+    parts = []
+    for side in ("lower", "upper"):
+        ok = _side_valid(errors, side)
+        colour = _GOOD if ok else _BAD
+        parts.append(
+            f"<span style='background-color:{colour}'>{html.escape(f'{errors[side]:+.3g}')}</span>"
+        )
+    return "<td>" + " ".join(parts) + "</td>"
+
+
 def result_html(res: Any) -> str:
-    """An HTML table for Jupyter."""
+    """An HTML view for Jupyter: the verdict condition by condition (green met,
+    red failed, as iminuit shows a minimum), the summary, the parameters."""
     esc = html.escape
     summary = "".join(
         f"<tr><th style='text-align:left'>{esc(k)}</th><td>{esc(v)}</td></tr>"
         for k, v in _summary_rows(res)
+        if k != "verdict"
     )
-    params = _param_rows(res, 200)
+    params = res.get("params") or {}
     table = ""
-    if params:
+    if params and len(params) <= 200:
         head = "".join(f"<th>{h}</th>" for h in ("name", "value", "hesse", "errors"))
-        body = "".join(
-            "<tr>" + "".join(f"<td>{esc(c)}</td>" for c in row) + "</tr>" for row in params
-        )
+        body = ""
+        for name, entry in params.items():
+            hesse = (entry.get("hesse") or {}).get("error")
+            body += (
+                "<tr>"
+                + _cell(str(name))
+                + _cell(f"{entry['value']:.6g}")
+                + _cell("" if hesse is None else f"+/- {hesse:.3g}")
+                + _errors_html(entry.get("errors") or {})
+                + "</tr>"
+            )
         table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-    return f"<div><strong>FitResult</strong><table>{summary}</table>{table}</div>"
+    return (
+        f"<div><strong>FitResult</strong>{_verdict_html(res)}<table>{summary}</table>{table}</div>"
+    )

@@ -147,24 +147,42 @@ class FitResult(dict):
         """
         from scipy.stats import norm
 
-        from ._uncertainties import confidence_level, covariance
+        from ._errors import warn
+        from ._uncertainties import confidence_level, covariance, default_method
 
         problem = self._live_problem()
         if method is None:
-            from ._uncertainties import default_method
-
             method = default_method(problem)
         cl = confidence_level(cl, sigma)
         cov = covariance(self, method)
         scale = float(norm.ppf(0.5 + cl / 2))
-        errors = np.sqrt(np.clip(np.diag(cov), 0.0, None)) * scale
+        diagonal = np.diag(cov.matrix)
+        with np.errstate(invalid="ignore"):
+            errors = np.sqrt(np.where(diagonal < 0, np.nan, diagonal)) * scale
         out = {}
         params = self._param_entries()
         for param, error in zip(self["names"], errors, strict=True):
-            entry = {"error": float(error), "cl": cl, "method": method}
+            entry = {"error": float(error), "cl": cl, "method": method, "status": cov.status}
             params[param][name] = entry
             out[param] = {"error": float(error)}
-        self._covariance = (cov, method)
+        self._covariance = (cov.matrix, method)
+        self["covariance_status"] = cov.status
+        if self.get("converged") is False:  # a fit held by a limit is a minimum still
+            warn(
+                "hesse() on a fit that is not valid ("
+                + ", ".join(self.get("reasons") or ["see its message"])
+                + "): the errors describe a point that is not a verified minimum."
+            )
+        if cov.unconstrained:
+            warn(
+                f"the loss does not constrain {_listed(cov.unconstrained)} at the minimum (a flat "
+                "direction of the Hessian): their errors are infinite."
+            )
+        if cov.negative:
+            warn(
+                f"the Hessian is not positive definite along {_listed(cov.negative)} (negative "
+                "curvature: not a minimum there): their errors are NaN."
+            )
         return out
 
     def errors(
@@ -207,6 +225,7 @@ class FitResult(dict):
             from ._minuit import minos_errors
 
             found = minos_errors(self, names, cl)
+            _mark_invalid_fit(self, found)
             entries = self._param_entries()
             for param, entry in found.items():
                 entry["cl"] = cl
@@ -220,6 +239,7 @@ class FitResult(dict):
         )
         with problem.backend.session():
             found, lower_x = profile_errors(self, profiler, names, float(chi2.ppf(cl, 1)))
+        _mark_invalid_fit(self, found)
         entries = self._param_entries()
         for param, entry in found.items():
             entry["cl"] = cl
@@ -323,7 +343,7 @@ class FitResult(dict):
         that the result pickles and holds nothing alive; returns the result."""
         import optree
 
-        for key in ("_problem", "_leaves", "_c", "_J", "_residual", "_covariance"):
+        for key in ("_problem", "_leaves", "_c", "_J", "_residual", "_covariance", "_given"):
             self.__dict__.pop(key, None)
         for key in ("loss", "minimizer"):
             if self.get(key) is not None:
@@ -360,6 +380,28 @@ class _Values(Mapping):
 
     def __call__(self):
         return dict.values(self._owner)
+
+
+def _listed(names: list[str], limit: int = 8) -> str:
+    shown = ", ".join(names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _mark_invalid_fit(result: FitResult, found: dict[str, dict[str, Any]]) -> None:
+    """Profile errors of a fit that has not converged to a verified minimum are
+    not valid either: say so. (At a limit, the profile itself tells.)"""
+    if result.get("converged") is not False:
+        return
+    from ._errors import warn
+
+    why = ", ".join(result.get("reasons") or ["see its message"])
+    for entry in found.values():
+        entry["is_valid"] = entry["lower_valid"] = entry["upper_valid"] = False
+        entry["fit_invalid"] = why
+    warn(
+        f"errors() on a fit that is not valid ({why}): the intervals are around a point that "
+        "is not a verified minimum, and none is valid."
+    )
 
 
 def _to_numpy(leaf: Any) -> Any:

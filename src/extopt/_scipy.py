@@ -251,6 +251,7 @@ class ScipyMinimizer:
             strategy=strategy,
             max_evals=max_evals,
             violation=problem.constraints.violation if problem.constraints is not None else None,
+            eps=problem.eps,
         )
         return Run(self, problem, spec, plan, ev)
 
@@ -277,6 +278,15 @@ class Run:
             # SciPy's defaults ask more of a float32 loss than it can resolve.
             for name, value in spec.float32:
                 self.options.setdefault(name, value)
+        if (
+            problem.float32
+            and plan.jac in FD_SCHEMES
+            and plan.jac != "cs"
+            and "finite_diff_rel_step" in spec.options
+        ):
+            # SciPy's steps suit a float64 loss; a float32 one rounds them away.
+            power = 0.5 if plan.jac == "2-point" else 1.0 / 3.0
+            self.options.setdefault("finite_diff_rel_step", problem.eps**power)
 
     def step(
         self,

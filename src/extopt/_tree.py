@@ -10,6 +10,7 @@ live in the flat vector and how to rebuild the leaf.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -150,6 +151,19 @@ class Packer:
             leaves = [np.asarray(flat[s.offset : s.stop]).reshape(s.shape) for s in self.leaves]
             return self.backend.unflatten(self.treedef, leaves)
         leaves = self.backend.leaves_from_flat(np.asarray(flat, dtype=np.float64), self.leaves)
+        return self.backend.unflatten(self.treedef, leaves)
+
+    def unpack_eval(self, flat: np.ndarray) -> Any:
+        """The flat vector as the user's tree for calling the user's own Python
+        functions: leaves of the user's types, in the dtypes they are evaluated
+        in (float64 for NumPy leaves, whatever their own dtype)."""
+        if np.iscomplexobj(flat):
+            return self.unpack(flat)
+        specs = self.__dict__.get("_eval_specs")
+        if specs is None:
+            specs = tuple(dataclasses.replace(s, out_dtype=s.dtype) for s in self.leaves)
+            self._eval_specs = specs
+        leaves = self.backend.leaves_from_flat(np.asarray(flat, dtype=np.float64), specs)
         return self.backend.unflatten(self.treedef, leaves)
 
     def unpack_numpy(self, flat: np.ndarray) -> Any:

@@ -19,11 +19,21 @@ every backend (and every algorithm) gets the same numbers:
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from ._constraints import active_set
+from ._curvature import (
+    FreeSpace,
+    Spectrum,
+    curvature_rtol,
+    default_method,
+    fd_hessian,
+    symmetric,
+)
+from ._curvature import hessian as _hessian
+from ._curvature import lagrangian_hessian as _lagrangian_hessian
 from ._errors import InputError, MethodError, describe
 
 #: One standard deviation of a normal distribution, the default confidence level.
@@ -47,139 +57,49 @@ def confidence_level(cl: float | None, sigma: float | None) -> float:
     return float(cl)
 
 
-def default_method(problem: Any) -> str:
-    """ "autodiff" where the backend has exact Hessians, else "finite_difference"."""
-    functions = problem.functions
-    return "autodiff" if functions.exact and functions.hess else "finite_difference"
-
-
 def hessian(result: Any, method: str = "autodiff") -> np.ndarray:
     """The Hessian of the loss at the result's minimum (flat, n x n)."""
-    problem = result._problem
-    x = result.x_flat
-    functions = problem.functions
-    if method == "autodiff":
-        if functions.hess is None or not functions.exact:
-            raise MethodError(
-                f"the {problem.backend.name} backend has no automatic Hessian: use "
-                "method='finite_difference' (or a backend with automatic derivatives)."
-            )
-        with problem.backend.session():
-            return _symmetric(functions.hess(x))
-    if method == "finite_difference":
-        with problem.backend.session():
-            return _symmetric(_fd_hessian(problem, x))
-    raise InputError(
-        "method must be 'autodiff', 'finite_difference', 'approx' or 'minuit'; got "
-        f"{describe(method)}."
-    )
-
-
-def _gradient_at(problem: Any, x: np.ndarray) -> np.ndarray:
-    """The gradient at x: exact from the backend, else central differences."""
-    functions = problem.functions
-    with problem.backend.session():
-        if functions.value_and_grad is not None:
-            return functions.value_and_grad(x)[1]
-        steps = np.cbrt(np.finfo(np.float64).eps) * np.maximum(1.0, np.abs(x))
-        return np.array(
-            [
-                (functions.value(x + e) - functions.value(x - e)) / (2 * h)
-                for e, h in zip(np.diag(steps), steps, strict=True)
-            ]
-        )
-
-
-def _symmetric(h: np.ndarray) -> np.ndarray:
-    h = np.asarray(h, dtype=np.float64)
-    return 0.5 * (h + h.T)
-
-
-def _fd_hessian(problem: Any, x: np.ndarray) -> np.ndarray:
-    """Central differences of the gradient (second differences of the value
-    without one)."""
-    functions = problem.functions
-    if functions.value_and_grad is not None:
-        return _fd_jacobian(lambda y: functions.value_and_grad(y)[1], x)
-    return _second_differences(functions.value, x)
-
-
-def _fd_jacobian(grad: Any, x: np.ndarray) -> np.ndarray:
-    """Central differences of `grad` (columns: the derivative along each x_i)."""
-    steps = np.cbrt(np.finfo(np.float64).eps) * np.maximum(1.0, np.abs(x))
-    h = np.empty((x.size, x.size))
-    for i, step in enumerate(steps):
-        e = np.zeros(x.size)
-        e[i] = step
-        h[:, i] = (np.asarray(grad(x + e)) - np.asarray(grad(x - e))) / (2 * step)
-    return h
-
-
-def _second_differences(value: Any, x: np.ndarray) -> np.ndarray:
-    """The Hessian of a scalar function from its values alone."""
-    n = x.size
-    h = np.empty((n, n))
-    steps = np.finfo(np.float64).eps ** 0.25 * np.maximum(1.0, np.abs(x))
-    f0 = value(x)
-    for i in range(n):
-        for j in range(i, n):
-            ei = np.zeros(n)
-            ej = np.zeros(n)
-            ei[i] = steps[i]
-            ej[j] = steps[j]
-            if i == j:
-                h[i, i] = (value(x + ei) - 2 * f0 + value(x - ei)) / steps[i] ** 2
-            else:
-                h[i, j] = h[j, i] = (
-                    value(x + ei + ej)
-                    - value(x + ei - ej)
-                    - value(x - ei + ej)
-                    + value(x - ei - ej)
-                ) / (4 * steps[i] * steps[j])
-    return h
+    return _hessian(result._problem, result.x_flat, method)
 
 
 def lagrangian_hessian(result: Any, method: str) -> np.ndarray:
-    """The Hessian of the Lagrangian ``f - lam^T c`` at the result's minimum:
-    the loss Hessian plus the curvature of the constraints that push (a
-    parameter on a circle is held by the circle's curvature too). The loss
-    Hessian alone without constraint multipliers."""
-    h = hessian(result, method)
-    lam = getattr(result, "_lam", None)
-    problem = result._problem
-    functions = problem.functions
-    if lam is None or problem.constraints is None or not np.any(lam):
-        return h
-    lam = np.asarray(lam, dtype=np.float64)
-    x = result.x_flat
-    with problem.backend.session():
-        if method == "autodiff" and functions.constraints_hess is not None:
-            curvature = functions.constraints_hess(x, lam)
-        elif functions.constraints_jac is not None:
-            curvature = _fd_jacobian(lambda y: np.asarray(functions.constraints_jac(y)).T @ lam, x)
-        else:
-            curvature = _second_differences(lambda y: float(lam @ functions.constraints(y)), x)
-    return h - _symmetric(curvature)
+    """The Hessian of the Lagrangian at the result's minimum (see `extopt._curvature`)."""
+    return _lagrangian_hessian(result._problem, result.x_flat, result._lam, method)
 
 
-def free_basis(result: Any) -> np.ndarray | None:
-    """An orthonormal basis of the directions in which the parameters are free
-    at the minimum (None: all of them)."""
-    problem = result._problem
-    lam = getattr(result, "_lam", None)
-    active = active_set(
-        result.x_flat, problem.bounds, result._c, result._J, problem.constraints, lam
-    )
-    if active is None:
-        return None
-    from scipy.linalg import null_space
-
-    return null_space(active)
+def free_space(result: Any) -> FreeSpace:
+    """The directions in which the parameters are free at the result's minimum."""
+    return FreeSpace.at(result._problem, result.x_flat, result._c, result._J, result._lam)
 
 
-def covariance(result: Any, method: str = "autodiff") -> np.ndarray:
-    """2 * errordef * (the inverse Hessian in the free directions), flat n x n."""
+@dataclass
+class Covariance:
+    """A covariance matrix and what it is worth.
+
+    matrix : 2 * errordef * (the inverse Hessian in the free directions), flat
+        n x n; infinite on the diagonal for parameters along a direction the
+        loss does not constrain, NaN for parameters along a direction of
+        negative curvature (there the Hessian has no inverse that means
+        anything), and those rows and columns NaN off the diagonal.
+    status : "accurate" (exact Hessian, positive definite), "approximate"
+        (finite differences, or the algorithm's own approximation),
+        "singular" (some direction is flat), "not positive definite" (some
+        direction curves down), or Minuit's words for method="minuit".
+    unconstrained, negative : the parameter names along flat directions and
+        along directions of negative curvature.
+    """
+
+    matrix: np.ndarray
+    method: str
+    status: str
+    unconstrained: list[str]
+    negative: list[str]
+
+
+def covariance(result: Any, method: str = "autodiff") -> Covariance:
+    """The covariance at the result's minimum (see `Covariance`)."""
     errordef = result.get("errordef") or 1.0
+    names = list(result.get("names") or [f"x[{i}]" for i in range(result.x_flat.size)])
     if method == "approx":
         inv = result.get("hess_inv")
         if inv is None:
@@ -188,71 +108,44 @@ def covariance(result: Any, method: str = "autodiff") -> np.ndarray:
                 "method='autodiff' or 'finite_difference'."
             )
         inv = inv.todense() if hasattr(inv, "todense") else np.asarray(inv, dtype=np.float64)
-        return 2.0 * errordef * _symmetric(np.asarray(inv))
+        matrix = 2.0 * errordef * symmetric(np.asarray(inv))
+        return Covariance(matrix, method, "approximate (the algorithm's own)", [], [])
     if method == "minuit":
         from ._minuit import hesse_covariance
 
-        return hesse_covariance(result)
+        matrix, status = hesse_covariance(result)
+        return Covariance(matrix, method, status, [], [])
+    problem = result._problem
     h = lagrangian_hessian(result, method)
-    z = free_basis(result)
-    if z is None:
-        return 2.0 * errordef * _inverse(h)
-    if z.shape[1] == 0:
-        return np.zeros_like(h)
-    return 2.0 * errordef * (z @ _inverse(z.T @ h @ z) @ z.T)
-
-
-def _inverse(h: np.ndarray) -> np.ndarray:
-    try:
-        return np.linalg.inv(h)
-    except np.linalg.LinAlgError:
-        return np.linalg.pinv(h)
-
-
-def edm(result: Any) -> float:
-    """1/2 g^T H^-1 g in the free directions (g the Lagrangian gradient), from
-    the algorithm's inverse-Hessian approximation when it has one and nothing
-    is active, else from the exact (or finite-difference) Hessian; plus, with
-    inequality constraints, the loss still to gain by closing the slack of the
-    pushing ones (sum |lambda_i * slack_i|: an interior-point method stops
-    inside). Infinite when the Hessian is not positive definite there: not a
-    minimum."""
-    return _edm_free(result) + _slack_gain(result)
-
-
-def _slack_gain(result: Any) -> float:
-    lam, c = getattr(result, "_lam", None), result._c
-    cset = result._problem.constraints
-    if lam is None or c is None or cset is None:
-        return 0.0
-    ineq = cset.lb != cset.ub
-    slack = np.where(lam >= 0, c - cset.lb, cset.ub - c)
-    gain = np.where(ineq & np.isfinite(slack), np.abs(lam * slack), 0.0)
-    return float(np.sum(gain))
-
-
-def _edm_free(result: Any) -> float:
-    g = result._residual
-    if g is None:  # a derivative-free run: the gradient at the answer, for the criterion
-        g = _gradient_at(result._problem, result.x_flat)
-    z = free_basis(result)
-    inv = result.get("hess_inv")
-    if z is None and inv is not None:
-        step = inv @ g if not hasattr(inv, "matvec") else inv.matvec(g)
-        value = 0.5 * float(g @ np.ravel(step))
-        return value if value >= 0 else math.inf
-    h = lagrangian_hessian(result, default_method(result._problem))
-    if z is not None:
-        h = z.T @ h @ z
-        g = z.T @ g
-    if h.size == 0:
-        return 0.0
-    try:
-        chol = np.linalg.cholesky(h)
-    except np.linalg.LinAlgError:
-        return math.inf
-    y = np.linalg.solve(chol, g)
-    return 0.5 * float(y @ y)
+    n = h.shape[0]
+    space = free_space(result)
+    z = np.eye(n) if space.trivial else space.basis()
+    reduced = symmetric(z.T @ h @ z)
+    matrix = np.zeros((n, n))
+    unconstrained: list[int] = []
+    negative: list[int] = []
+    if reduced.size:
+        spectrum = Spectrum(reduced, curvature_rtol(problem, method))
+        matrix = 2.0 * errordef * (z @ spectrum.inverse() @ z.T)
+        # A parameter takes part in a bad direction when it moves along it.
+        reach = np.abs(z @ spectrum.v)
+        unconstrained = np.flatnonzero(np.any(reach[:, spectrum.flat] > 1e-6, axis=1)).tolist()
+        negative = np.flatnonzero(np.any(reach[:, spectrum.negative] > 1e-6, axis=1)).tolist()
+    bad = sorted(set(unconstrained) | set(negative))
+    if bad:
+        matrix[bad, :] = np.nan
+        matrix[:, bad] = np.nan
+        matrix[unconstrained, unconstrained] = np.inf
+        matrix[negative, negative] = np.nan
+    if negative:
+        status = "not positive definite"
+    elif unconstrained:
+        status = "singular"
+    else:
+        status = "accurate" if method == "autodiff" else "approximate"
+    return Covariance(
+        matrix, method, status, [names[i] for i in unconstrained], [names[i] for i in negative]
+    )
 
 
 def profile_errors(result: Any, minimizer: Any, names: list[str], q: float) -> tuple[dict, Any]:
@@ -267,7 +160,7 @@ def profile_errors(result: Any, minimizer: Any, names: list[str], q: float) -> t
     errordef = result.get("errordef") or 1.0
     threshold = result.fun + errordef * q
     x_hat = result.x_flat
-    cov = covariance(result, default_method(problem))
+    cov = covariance(result, default_method(problem)).matrix
     lower_b, upper_b = (
         problem.bounds
         if problem.bounds is not None
@@ -284,8 +177,10 @@ def profile_errors(result: Any, minimizer: Any, names: list[str], q: float) -> t
     out = {}
     for name in names:
         i = all_names.index(name)
-        sigma = math.sqrt(max(cov[i, i], 0.0)) * math.sqrt(q) or 1e-3 * max(1.0, abs(x_hat[i]))
-        slope = cov[:, i] / cov[i, i] if cov[i, i] > 0 else np.zeros_like(x_hat)
+        var = float(cov[i, i])
+        usable = math.isfinite(var) and var > 0 and bool(np.all(np.isfinite(cov[:, i])))
+        sigma = math.sqrt(var * q) if usable else 1e-3 * max(1.0, abs(x_hat[i]))
+        slope = cov[:, i] / var if usable else np.zeros_like(x_hat)
         warm = {"x": x_hat}
 
         seen: dict[float, float] = {}  # brentq asks again at the bracket's ends
@@ -304,6 +199,7 @@ def profile_errors(result: Any, minimizer: Any, names: list[str], q: float) -> t
             return seen[theta]
 
         entry: dict[str, Any] = {"is_valid": True, "at_limit": False}
+        entry.update(lower_valid=True, upper_valid=True)
         for side, key in ((-1.0, "lower"), (1.0, "upper")):
             warm["x"] = x_hat
             inner, outer = x_hat[i], None
@@ -321,9 +217,11 @@ def profile_errors(result: Any, minimizer: Any, names: list[str], q: float) -> t
                     break
                 step *= 2.0
             if outer is None:
-                entry["is_valid"] = False
-                entry["at_limit"] = entry["at_limit"] or bool(np.isfinite(limit))
-                entry[key] = float(inner - x_hat[i])
+                # The profile never rose far enough: up to the limit, or not at all.
+                at_limit = bool(np.isfinite(limit)) and inner == limit
+                entry["is_valid"] = entry[f"{key}_valid"] = False
+                entry["at_limit"] = entry["at_limit"] or at_limit
+                entry[key] = float(inner - x_hat[i]) if at_limit else side * math.inf
                 continue
             root = brentq(excess, inner, outer, xtol=1e-6 * sigma, rtol=1e-10)
             entry[key] = float(root - x_hat[i])
@@ -372,8 +270,8 @@ def _newton_polish(
         inside = (x > lower) & (x < upper)
         if not inside.any():
             break
-        h = functions.hess(x) if exact else _fd_hessian(problem, x)
-        h = _symmetric(h)[np.ix_(inside, inside)]
+        h = functions.hess(x) if exact else fd_hessian(problem, x)
+        h = symmetric(h)[np.ix_(inside, inside)]
         try:
             chol = np.linalg.cholesky(h)
         except np.linalg.LinAlgError:

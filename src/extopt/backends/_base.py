@@ -171,9 +171,11 @@ class Backend(ABC):
         if isinstance(leaf, int | float):
             return LeafInfo("python", (), np.dtype(np.float64), np.dtype(np.float64))
         if isinstance(leaf, np.ndarray | np.generic):
-            dtype = _float_dtype(leaf.dtype, what)
+            _float_dtype(leaf.dtype, what)  # refuses booleans and complex numbers
+            # Evaluated in float64 whatever its dtype (SciPy's finite differences
+            # and tolerances are float64's); it comes back in its own dtype.
             kind = "numpy-scalar" if isinstance(leaf, np.generic) else "numpy"
-            return LeafInfo(kind, leaf.shape, dtype, _out_dtype(leaf.dtype))
+            return LeafInfo(kind, leaf.shape, np.dtype(np.float64), _out_dtype(leaf.dtype))
         hint = ""
         framework = type(leaf).__module__.split(".")[0]
         known = {"jax": "jax", "jaxlib": "jax", "torch": "torch", "tensorflow": "tensorflow"}
@@ -298,14 +300,26 @@ def _path_str(path: tuple) -> str:
     return "".join(parts)
 
 
-def check_scalar_output(value: Any, what: str) -> None:
-    """Raise an `InputError` unless `value` (an output's shape/dtype) is a real scalar."""
+def check_scalar_output(value: Any, what: str, autodiff: bool = False) -> None:
+    """Raise an `InputError` unless `value` (an output's shape/dtype) is a real
+    scalar; with `autodiff`, a floating one (an integer loss has no gradient)."""
     shape = getattr(value, "shape", ())
     dtype = np.dtype(getattr(value, "dtype", np.float64))
+    if isinstance(value, bool | np.bool_) or (tuple(shape) == () and dtype.kind == "b"):
+        dtype = np.dtype(bool)
+    elif isinstance(value, int) and not hasattr(value, "dtype"):
+        dtype = np.dtype(np.int64)
     if tuple(shape) != () or dtype.kind not in "fiu":
         raise InputError(
             f"{what} must return a real scalar; it returned {describe(value)}. "
             "Sum or reduce the output, or pass vector-valued conditions as constraints."
+        )
+    if autodiff and dtype.kind != "f":
+        raise InputError(
+            f"{what} returned an integer value (dtype {dtype}); an integer loss has no "
+            "gradient (every derivative of it is zero), so an algorithm would stop at its "
+            "start. Return a floating-point value (cast it to float64), or minimize the "
+            "function with a derivative-free method and backend='numpy'."
         )
 
 

@@ -102,6 +102,8 @@ class JaxBackend(Backend):
             out = np.dtype(leaf.dtype) if np.dtype(leaf.dtype).kind == "f" else _user_float()
             return LeafInfo("jax", tuple(leaf.shape), self.dtype or dtype, out)
         info = super().leaf_spec(leaf, what)
+        if self.dtype is None and isinstance(leaf, np.ndarray | np.generic):
+            return info._replace(dtype=_float_dtype(leaf.dtype, what))  # the leaf's own
         return info._replace(dtype=self.dtype or info.dtype)
 
     def accepted_leaves(self) -> str:
@@ -217,7 +219,7 @@ def _build(
 
     x_spec = jax.ShapeDtypeStruct((packer.size,), jnp.float64)
     out = jax.eval_shape(lambda x, d: fun(params_of(x), *args_of(d)), x_spec, dyn)
-    check_scalar_output(out, "fun")
+    check_scalar_output(out, "fun", autodiff=True)
 
     cfuns = model.constraint_funs
     packers: list[Packer] = []

@@ -27,7 +27,7 @@ class NumpyBackend(Backend):
         packer = model.packer
         args = model.args
         fun = model.fun
-        unpack = packer.unpack
+        unpack = packer.unpack_eval
         x0 = model.x0_flat
 
         fun = first_call_checked(fun)  # checked on the first evaluation, not an extra one

@@ -25,7 +25,9 @@ never uses it.
 
 from __future__ import annotations
 
+import contextlib
 import sys
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -52,6 +54,69 @@ except ImportError as exc:  # pragma: no cover - exercised without TensorFlow in
     ) from exc
 
 ZERO = tf.UnconnectedGradients.ZERO
+
+# -- the user's own exceptions from inside a tf.py_function -------------------------
+#
+# TensorFlow turns an exception raised by a `tf.py_function` (or `tf.numpy_function`)
+# into an `UnknownError` of its own; the user must get their exception back,
+# unchanged. The registry that runs those functions is made to remember what
+# they raised while extopt evaluates (and only then), so that `user_errors`
+# can raise it in place of TensorFlow's wrapper.
+_RAISED: list[BaseException] = []
+_RECORDING = [0]
+_LOCK = threading.Lock()
+
+
+def _record_py_function_errors() -> None:
+    try:
+        from tensorflow.python.ops import script_ops
+    except ImportError:  # pragma: no cover - a TensorFlow without it
+        return
+    registry = getattr(script_ops, "_py_funcs", None)
+    base = type(registry)
+    if registry is None or getattr(base, "_extopt_records", False):
+        return
+
+    class Recording(base):
+        _extopt_records = True
+
+        def __call__(self, *args, **kwargs):
+            try:
+                return base.__call__(self, *args, **kwargs)
+            except BaseException as exc:
+                if _RECORDING[0]:
+                    with _LOCK:
+                        _RAISED.append(exc)
+                raise
+
+    registry.__class__ = Recording
+
+
+_record_py_function_errors()
+
+
+@contextlib.contextmanager
+def user_errors():
+    """Raise what the user's Python code raised inside TensorFlow, not
+    TensorFlow's error about it."""
+    with _LOCK:
+        _RECORDING[0] += 1
+        mark = len(_RAISED)
+    try:
+        yield
+    except tf.errors.OpError:
+        with _LOCK:
+            own = _RAISED[mark:]
+        if own:
+            raise own[0] from None
+        raise
+    finally:
+        with _LOCK:
+            _RECORDING[0] -= 1
+            if not _RECORDING[0]:
+                _RAISED.clear()
+
+
 _CACHE: OrderedDict[Any, dict] = OrderedDict()
 _CACHE_SIZE = 32
 
@@ -157,7 +222,7 @@ class TensorflowBackend(Backend):
 
         def loss(srcs):
             out = model.fun(params_of(srcs), *args)
-            check_scalar_output(_probe(out), "fun")
+            check_scalar_output(_probe(out), "fun", autodiff=True)
             return out
 
         constraint_fns = [
@@ -193,7 +258,7 @@ class TensorflowBackend(Backend):
 
         def loss(srcs):
             out = model.loss()
-            check_scalar_output(_probe(out), "the loss")
+            check_scalar_output(_probe(out), "the loss", autodiff=True)
             return out
 
         constraint_fns = [(lambda srcs, c=c: c()) for _, _, c in model.constraint_funs]
@@ -234,7 +299,12 @@ def _probe(out: Any) -> Any:
     """A NumPy stand-in with the shape and kind of dtype of `out`, for the scalar check."""
     if isinstance(out, tf.Tensor | tf.Variable):
         dtype = tf.as_dtype(out.dtype)
-        kind = complex if dtype.is_complex else float if dtype.is_floating else int
+        if dtype.is_complex:
+            kind = complex
+        elif dtype.is_floating:
+            kind = float
+        else:  # its own integer (or boolean) dtype, for the message
+            kind = np.dtype(dtype.as_numpy_dtype)
         if out.shape.rank is None:  # unknown until run: cannot be checked while tracing
             return np.empty((), dtype=kind)
         return np.empty(tuple(out.shape), dtype=kind)
@@ -278,6 +348,10 @@ class _Piece:
         self.strict = strict
 
     def __call__(self, *args):
+        with user_errors():
+            return self._call(*args)
+
+    def _call(self, *args):
         try:
             return self.call(*args)
         except (
@@ -436,7 +510,8 @@ class _Engine:
         c0 = []
         for (kind, index, _), fn in zip(model.constraint_funs, self.constraint_fns, strict=True):
             what = f"the output of {'equalities' if kind == 'eq' else 'inequalities'}[{index}]"
-            value = fn(self.sources(tf.constant(x0)))
+            with user_errors():
+                value = fn(self.sources(tf.constant(x0)))
             out_packer, flat = Packer.from_tree(self.backend, value, what)
             if out_packer.size == 0:
                 raise InputError(f"{what} has no elements; a constraint must return at least one.")
@@ -611,6 +686,10 @@ class GraphEngine:
             return feed
 
         def run(tensors: list, x: np.ndarray, extra: dict | None = None, with_fetches=False):
+            with user_errors():
+                return run_session(tensors, x, extra, with_fetches)
+
+        def run_session(tensors, x, extra, with_fetches):
             if with_fetches and fetches:
                 out = session.run(tensors + fetches, feed_dict=feed_for(x, extra), **run_kwargs)
                 fetched["x"], fetched["values"] = x, out[len(tensors) :]

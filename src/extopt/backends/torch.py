@@ -271,7 +271,7 @@ class _Engine:
     def _checked(self, attribute: str, loss: Callable, what: str) -> Callable:
         def first(srcs):
             out = loss(srcs)
-            check_scalar_output(_shape_probe(out), what)
+            check_scalar_output(_shape_probe(out), what, autodiff=True)
             setattr(self, attribute, loss)
             return out
 
@@ -452,7 +452,7 @@ def _direct_value_and_grad(fun: Callable, args: tuple) -> Callable:
         xt = torch.from_numpy(x).requires_grad_(True)
         loss = fun(xt, *args)
         if not checked:
-            check_scalar_output(_shape_probe(loss), "fun")
+            check_scalar_output(_shape_probe(loss), "fun", autodiff=True)
             checked = True
         (g,) = torch.autograd.grad(loss, xt, materialize_grads=True)
         return float(loss.detach()), g.numpy()
@@ -463,6 +463,11 @@ def _direct_value_and_grad(fun: Callable, args: tuple) -> Callable:
 def _shape_probe(out: Any) -> Any:
     """A NumPy stand-in with the shape and kind of dtype of `out`, for the scalar check."""
     if isinstance(out, torch.Tensor):
-        kind = complex if out.is_complex() else float if out.is_floating_point() else int
-        return np.empty(tuple(out.shape), dtype=kind)
+        if out.is_complex():
+            dtype = np.dtype(complex)
+        elif out.is_floating_point():
+            dtype = np.dtype(float)
+        else:  # its own integer (or boolean) dtype, for the message
+            dtype = np.dtype(str(out.dtype).removeprefix("torch."))
+        return np.empty(tuple(out.shape), dtype=dtype)
     return out

@@ -1,0 +1,520 @@
+"""Second derivatives at a point of a problem, in the directions where the
+parameters are free: what the verdict and the uncertainties both stand on.
+
+- `lagrangian_hessian`: the Hessian of the Lagrangian ``f - lam^T c`` (the
+  loss's alone without multipliers), exact from the backend ("autodiff") or
+  central differences of the gradient ("finite_difference"; second
+  differences of the value where there is no gradient);
+- `FreeSpace`: the directions left free by the active bounds (a mask) and the
+  active constraint rows (a null space), as a dense basis for small problems
+  and as a projector for large ones;
+- `examine`: the smallest and largest curvature there and the EDM, from the
+  eigenvalues of the reduced Hessian (dense, up to `DENSE_HESSIAN_MAX` free
+  parameters) or from Lanczos iterations and conjugate gradients on
+  Hessian-vector products (above), so that memory stays O(n).
+
+Finite-difference steps follow the precision the loss is evaluated in
+(`Problem.eps`), not float64's.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ._errors import InputError, MethodError, describe
+from ._methods import DENSE_HESSIAN_MAX
+
+
+def default_method(problem: Any) -> str:
+    """ "autodiff" where the backend has exact Hessians, else "finite_difference"."""
+    functions = problem.functions
+    return "autodiff" if functions.exact and functions.hess else "finite_difference"
+
+
+def _eps(problem: Any) -> float:
+    return float(getattr(problem, "eps", np.finfo(np.float64).eps))
+
+
+def symmetric(h: Any) -> np.ndarray:
+    h = np.asarray(h, dtype=np.float64)
+    return 0.5 * (h + h.T)
+
+
+def hessian(problem: Any, x: np.ndarray, method: str = "autodiff") -> np.ndarray:
+    """The Hessian of the loss at `x` (flat, n x n)."""
+    functions = problem.functions
+    if method == "autodiff":
+        if functions.hess is None or not functions.exact:
+            raise MethodError(
+                f"the {problem.backend.name} backend has no automatic Hessian: use "
+                "method='finite_difference' (or a backend with automatic derivatives)."
+            )
+        with problem.backend.session():
+            return symmetric(functions.hess(x))
+    if method == "finite_difference":
+        with problem.backend.session():
+            return symmetric(fd_hessian(problem, x))
+    raise InputError(
+        "method must be 'autodiff', 'finite_difference', 'approx' or 'minuit'; got "
+        f"{describe(method)}."
+    )
+
+
+def gradient_at(problem: Any, x: np.ndarray) -> np.ndarray:
+    """The gradient at x: exact from the backend, else central differences."""
+    functions = problem.functions
+    with problem.backend.session():
+        if functions.value_and_grad is not None:
+            return np.asarray(functions.value_and_grad(x)[1], dtype=np.float64)
+        steps = np.cbrt(_eps(problem)) * np.maximum(1.0, np.abs(x))
+        out = np.empty(x.size)
+        for i, h in enumerate(steps):
+            up, down = x.copy(), x.copy()
+            up[i] += h
+            down[i] -= h
+            out[i] = (functions.value(up) - functions.value(down)) / (up[i] - down[i])
+        return out
+
+
+def fd_hessian(problem: Any, x: np.ndarray) -> np.ndarray:
+    """Central differences of the gradient (second differences of the value
+    without one)."""
+    functions = problem.functions
+    if functions.grad is not None:
+        return fd_jacobian(functions.grad, x, _eps(problem))
+    if functions.value_and_grad is not None:
+        return fd_jacobian(lambda y: functions.value_and_grad(y)[1], x, _eps(problem))
+    return second_differences(functions.value, x, _eps(problem))
+
+
+def fd_jacobian(grad: Any, x: np.ndarray, eps: float = np.finfo(np.float64).eps) -> np.ndarray:
+    """Central differences of a vector function `grad` (rows: its outputs,
+    columns: the derivative along each x_i)."""
+    steps = np.cbrt(eps) * np.maximum(1.0, np.abs(x))
+    columns = []
+    for i, step in enumerate(steps):
+        up, down = x.copy(), x.copy()
+        up[i] += step
+        down[i] -= step
+        diff = np.atleast_1d(np.asarray(grad(up))) - np.atleast_1d(np.asarray(grad(down)))
+        columns.append(diff / (up[i] - down[i]))
+    return np.stack(columns, axis=1) if columns else np.zeros((0, 0))
+
+
+def second_differences(value: Any, x: np.ndarray, eps: float = np.finfo(np.float64).eps):
+    """The Hessian of a scalar function from its values alone."""
+    n = x.size
+    h = np.empty((n, n))
+    steps = eps**0.25 * np.maximum(1.0, np.abs(x))
+    f0 = value(x)
+    for i in range(n):
+        for j in range(i, n):
+            ei = np.zeros(n)
+            ej = np.zeros(n)
+            ei[i] = steps[i]
+            ej[j] = steps[j]
+            if i == j:
+                h[i, i] = (value(x + ei) - 2 * f0 + value(x - ei)) / steps[i] ** 2
+            else:
+                h[i, j] = h[j, i] = (
+                    value(x + ei + ej)
+                    - value(x + ei - ej)
+                    - value(x - ei + ej)
+                    + value(x - ei - ej)
+                ) / (4 * steps[i] * steps[j])
+    return h
+
+
+def lagrangian_hessian(
+    problem: Any, x: np.ndarray, lam: np.ndarray | None, method: str
+) -> np.ndarray:
+    """The Hessian of the Lagrangian ``f - lam^T c`` at `x`: the loss Hessian
+    plus the curvature of the constraints that push (a parameter on a circle
+    is held by the circle's curvature too); the loss Hessian alone without
+    multipliers."""
+    h = hessian(problem, x, method)
+    functions = problem.functions
+    if lam is None or problem.constraints is None or not np.any(lam):
+        return h
+    lam = np.asarray(lam, dtype=np.float64)
+    with problem.backend.session():
+        if method == "autodiff" and functions.constraints_hess is not None:
+            curvature = functions.constraints_hess(x, lam)
+        elif functions.constraints_jac is not None:
+            curvature = fd_jacobian(
+                lambda y: np.asarray(functions.constraints_jac(y)).T @ lam, x, _eps(problem)
+            )
+        else:
+            curvature = second_differences(
+                lambda y: float(lam @ functions.constraints(y)), x, _eps(problem)
+            )
+    return h - symmetric(curvature)
+
+
+def lagrangian_hvp(problem: Any, x: np.ndarray, lam: np.ndarray | None, method: str):
+    """p -> (Hessian of the Lagrangian at x) p: exact products where the
+    backend has them, else central differences of the gradient along p."""
+    functions = problem.functions
+    with_c = lam is not None and problem.constraints is not None and bool(np.any(lam))
+    if method == "autodiff" and functions.hessp is not None and functions.exact:
+        if with_c and functions.constraints_hessp is None:
+            method = "finite_difference"
+        else:
+
+            def exact(p):
+                out = np.asarray(functions.hessp(x, p), dtype=np.float64)
+                if with_c:
+                    out = out - np.asarray(functions.constraints_hessp(x, lam, p))
+                return out
+
+            return exact
+    grad = functions.value_and_grad
+    scale = np.cbrt(_eps(problem)) * max(1.0, float(np.max(np.abs(x))) if x.size else 1.0)
+
+    def lagrangian_grad(y):
+        if functions.grad is not None:
+            g = np.asarray(functions.grad(y), dtype=np.float64)
+        elif grad is not None:
+            g = np.asarray(grad(y)[1], dtype=np.float64)
+        else:
+            g = gradient_at(problem, y)
+        if with_c:
+            J = functions.constraints_jac(y) if functions.constraints_jac is not None else None
+            if J is None:
+                raise MethodError("a constraint Jacobian is needed for the Lagrangian's curvature.")
+            g = g - np.asarray(J).T @ lam
+        return g
+
+    def differenced(p):
+        norm = float(np.linalg.norm(p))
+        if norm == 0.0:
+            return np.zeros_like(p)
+        h = scale / norm
+        return (lagrangian_grad(x + h * p) - lagrangian_grad(x - h * p)) / (2 * h)
+
+    return differenced
+
+
+# -- the free directions ------------------------------------------------------------------
+
+
+def active_bounds(x: np.ndarray, bounds: tuple[np.ndarray, np.ndarray]):
+    """Indices of the parameters at their lower and at their upper bound."""
+    lower, upper = bounds
+    with np.errstate(invalid="ignore"):
+        lo = np.flatnonzero(np.isfinite(lower) & (x - lower <= 1e-6 * (1.0 + np.abs(lower))))
+        up = np.flatnonzero(np.isfinite(upper) & (upper - x <= 1e-6 * (1.0 + np.abs(upper))))
+    return lo, up
+
+
+def active_rows(
+    c: np.ndarray | None, cset: Any, lam: np.ndarray | None = None
+) -> np.ndarray | None:
+    """A boolean mask of the active constraint rows at values `c`: every
+    equality, the inequalities at a side and, with the multipliers `lam`, an
+    inequality near a side whose multiplier pushes (an interior-point method
+    ends a little inside)."""
+    if cset is None or c is None:
+        return None
+    slack = np.minimum(np.abs(c - cset.lb), np.abs(c - cset.ub))
+    eq = cset.lb == cset.ub
+    active = eq | (slack <= 1e-6 * (1.0 + np.abs(c)))
+    if lam is not None and lam.shape == c.shape:
+        scale = 1.0 + float(np.max(np.abs(lam))) if lam.size else 1.0
+        pushing = np.abs(lam) > 1e-6 * scale
+        active |= pushing & (slack <= 1e-3 * (1.0 + np.abs(c)))
+    return active
+
+
+class FreeSpace:
+    """The directions in which the parameters are free at a point: the
+    parameters not at a bound (`free`, a mask), and within those the null
+    space of the active constraint rows `A` (restricted to the free columns)."""
+
+    def __init__(self, n: int, free: np.ndarray, A: np.ndarray | None):
+        self.n = n
+        self.free = free
+        self.A = None if A is None or A.shape[0] == 0 else A[:, free]
+        self._q: np.ndarray | None = None
+
+    @classmethod
+    def at(cls, problem: Any, x: np.ndarray, c: Any, J: Any, lam: Any) -> FreeSpace:
+        n = x.size
+        free = np.ones(n, dtype=bool)
+        if problem.bounds is not None:
+            lo, up = active_bounds(x, problem.bounds)
+            free[lo] = False
+            free[up] = False
+        rows = active_rows(c, problem.constraints, lam)
+        A = None
+        if rows is not None and J is not None and np.any(rows):
+            A = np.asarray(J, dtype=np.float64)[rows]
+        return cls(n, free, A)
+
+    @property
+    def trivial(self) -> bool:
+        """Nothing is active: every direction is free."""
+        return self.A is None and bool(np.all(self.free))
+
+    def basis(self) -> np.ndarray:
+        """An orthonormal basis of the free directions, (n, k), dense."""
+        from scipy.linalg import null_space
+
+        idx = np.flatnonzero(self.free)
+        inner = np.eye(idx.size) if self.A is None else null_space(self.A)
+        z = np.zeros((self.n, inner.shape[1]))
+        z[idx] = inner
+        return z
+
+    def _rows_q(self) -> np.ndarray | None:
+        if self.A is None:
+            return None
+        if self._q is None:
+            q, r = np.linalg.qr(self.A.T)
+            keep = np.abs(np.diag(r)) > 1e-12 * max(1.0, float(np.max(np.abs(r))))
+            self._q = q[:, keep]
+        return self._q
+
+    def dimension(self) -> int:
+        q = self._rows_q()
+        return int(np.sum(self.free)) - (0 if q is None else q.shape[1])
+
+    def project(self, p_free: np.ndarray) -> np.ndarray:
+        """`p_free` (over the free parameters) with its part along the active
+        rows removed."""
+        q = self._rows_q()
+        return p_free if q is None else p_free - q @ (q.T @ p_free)
+
+    def embed(self, p_free: np.ndarray) -> np.ndarray:
+        out = np.zeros(self.n)
+        out[self.free] = p_free
+        return out
+
+
+# -- the examination ------------------------------------------------------------------------
+
+
+@dataclass
+class Curvature:
+    """What the second derivatives say at a point, in the free directions.
+
+    edm : 1/2 g^T H^-1 g (flat directions count with the curvature floor).
+    min_curvature, max_curvature : the extreme eigenvalues of the reduced
+        Hessian of the Lagrangian, in the parameters' own units (NaN when
+        there is no free direction).
+    relative : the smallest eigenvalue on the scale of the Hessian's own
+        diagonal (see `Spectrum`): dimensionless, what "negative" is judged by.
+    negative : whether some direction curves down beyond `rtol` (relative).
+    direction : a unit vector (full space) along the smallest curvature, when
+        it is negative: the way out of a saddle.
+    method : "exact" or "finite differences"; free : the free dimension.
+    """
+
+    edm: float
+    min_curvature: float
+    max_curvature: float
+    relative: float
+    negative: bool
+    direction: np.ndarray | None
+    method: str
+    free: int
+    rtol: float
+
+
+def curvature_rtol(problem: Any, method: str) -> float:
+    """How small a curvature, relative to the largest, counts as zero: a
+    multiple of the evaluation precision for exact Hessians, more for
+    finite differences."""
+    eps = _eps(problem)
+    if method == "autodiff":
+        return max(1e-8, 1e3 * eps)
+    return max(1e-5, math.sqrt(eps) * 10)
+
+
+def examine(
+    problem: Any,
+    x: np.ndarray,
+    g: np.ndarray,
+    space: FreeSpace,
+    lam: np.ndarray | None,
+    method: str | None = None,
+) -> Curvature:
+    """The curvature and the EDM at `x` with gradient `g` (the Lagrangian's)
+    in the free directions of `space`."""
+    method = method or default_method(problem)
+    rtol = curvature_rtol(problem, method)
+    label = "exact" if method == "autodiff" else "finite differences"
+    k = space.dimension()
+    if k == 0:
+        return Curvature(0.0, math.nan, math.nan, math.nan, False, None, label, 0, rtol)
+    if problem.n <= DENSE_HESSIAN_MAX:
+        return _dense(problem, x, g, space, lam, method, rtol, label)
+    return _matrix_free(problem, x, g, space, lam, method, rtol, label, k)
+
+
+class Spectrum:
+    """The eigen-decomposition of a (reduced) Hessian `h`, judged on the
+    scale of its own diagonal: parameters of very different scales (a yield
+    of thousands next to a width of one) make eigenvalues differ by orders of
+    magnitude without any direction being flat. On ``S h S``, S = diag(h)^-1/2,
+    a curvature counts as zero below `rtol` and as negative below -`rtol`.
+
+    w, v : eigenvalues and eigenvectors of the scaled matrix; `scale` the
+    diagonal of S (each eigenvector of the scaled matrix is the direction
+    ``scale * v[:, i]`` of the parameters)."""
+
+    def __init__(self, h: np.ndarray, rtol: float):
+        h = symmetric(h)
+        d = np.abs(np.diag(h))
+        top = float(np.max(d)) if d.size else 0.0
+        if top > 0 and np.isfinite(top):
+            self.scale = 1.0 / np.sqrt(np.where(d > 1e-300 * top, d, top))
+        else:
+            self.scale = np.ones(d.size)
+        self.h = h
+        self.w, self.v = np.linalg.eigh(h * self.scale[:, None] * self.scale[None, :])
+        self.rtol = rtol
+
+    @property
+    def good(self) -> np.ndarray:
+        return self.w > self.rtol
+
+    @property
+    def flat(self) -> np.ndarray:
+        return np.abs(self.w) <= self.rtol
+
+    @property
+    def negative(self) -> np.ndarray:
+        return self.w < -self.rtol
+
+    def directions(self) -> np.ndarray:
+        """The eigenvectors as directions of the parameters (columns, unscaled)."""
+        return self.scale[:, None] * self.v
+
+    def edm(self, g: np.ndarray) -> float:
+        """1/2 g^T h^-1 g, the flat (and negative) directions at the floor `rtol`."""
+        comp = self.v.T @ (self.scale * g)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            terms = np.where(comp == 0.0, 0.0, comp**2 / np.maximum(np.abs(self.w), self.rtol))
+        value = 0.5 * float(np.sum(terms))
+        return value if math.isfinite(value) else math.inf
+
+    def inverse(self) -> np.ndarray:
+        """h^-1 over the good directions (the others left out)."""
+        d = self.directions()[:, self.good]
+        return (d / self.w[self.good]) @ d.T
+
+
+def _dense(problem, x, g, space, lam, method, rtol, label) -> Curvature:
+    h = lagrangian_hessian(problem, x, lam, method)
+    k = space.dimension()
+    if not np.all(np.isfinite(h)):
+        return Curvature(math.inf, math.nan, math.nan, math.nan, False, None, label, k, rtol)
+    z = None if space.trivial else space.basis()
+    if z is not None:
+        h = z.T @ h @ z
+        g = z.T @ g
+    spectrum = Spectrum(h, rtol)
+    # in the parameters' own units, for the record and the escape (the scaled
+    # matrix has as many negative eigenvalues as h: Sylvester's law of inertia)
+    w, v = np.linalg.eigh(symmetric(h))
+    negative = bool(spectrum.negative.any())
+    direction = None
+    if negative:
+        d = v[:, 0] if z is None else z @ v[:, 0]
+        direction = d / np.linalg.norm(d)
+    return Curvature(
+        spectrum.edm(g),
+        float(w[0]),
+        float(w[-1]),
+        float(spectrum.w[0]),
+        negative,
+        direction,
+        label,
+        int(w.size),
+        rtol,
+    )
+
+
+def _matrix_free(problem, x, g, space, lam, method, rtol, label, k) -> Curvature:
+    """Lanczos (ARPACK) for the extreme curvatures and conjugate gradients for
+    the EDM, on Hessian-vector products restricted to the free directions."""
+    from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, cg, eigsh
+
+    hvp = lagrangian_hvp(problem, x, lam, method)
+    free = space.free
+    m = int(np.sum(free))
+    q = space._rows_q()
+
+    def reduced(p):
+        p = space.project(np.ravel(p))
+        return space.project(hvp(space.embed(p))[free])
+
+    with problem.backend.session():
+        plain = LinearOperator((m, m), matvec=lambda p: reduced(p), dtype=np.float64)
+        ncv = min(m, 20)
+        opts = {"k": 1, "tol": 1e-6, "ncv": ncv, "maxiter": max(30 * ncv, 300)}
+        try:
+            top = float(eigsh(plain, which="LA", return_eigenvectors=False, **opts)[0])
+        except ArpackNoConvergence as exc:
+            top = float(np.max(exc.eigenvalues)) if exc.eigenvalues.size else math.nan
+        # The directions the active rows take away (curvature 0 in `plain`) get
+        # a curvature above every free one, so they never pass for the smallest.
+        shift = 2.0 * abs(top) + 1e-300 if math.isfinite(top) else 1.0
+
+        def op(p):
+            p = np.ravel(p)
+            out = reduced(p)
+            if q is not None:
+                out = out + shift * (q @ (q.T @ p))
+            return out
+
+        A = plain if q is None else LinearOperator((m, m), matvec=op, dtype=np.float64)
+        try:
+            w, v = eigsh(A, which="SA", **opts)
+            low, vec = float(w[0]), v[:, 0]
+        except ArpackNoConvergence as exc:
+            if exc.eigenvalues.size:
+                i = int(np.argmin(exc.eigenvalues))
+                low, vec = float(exc.eigenvalues[i]), exc.eigenvectors[:, i]
+            else:
+                low, vec = math.nan, None
+        scale = max(abs(top), abs(low)) if math.isfinite(low) else abs(top)
+        floor = rtol * scale if scale > 0 else 1e-300
+        rhs = space.project(g[free])
+        if not math.isfinite(low):
+            edm = math.inf
+        elif low > floor:
+            y, _ = cg(A, rhs, rtol=1e-6, maxiter=min(m, 500))
+            edm = max(0.5 * float(rhs @ y), 0.0)
+        else:
+            # Not positive definite: the EDM with the curvature floor in the
+            # flat and negative directions (an estimate from one CG solve on
+            # the shifted operator, which is positive definite).
+            lift = floor - low + floor
+            shifted = LinearOperator(
+                (m, m), matvec=lambda p: A.matvec(p) + lift * np.ravel(p), dtype=np.float64
+            )
+            y, _ = cg(shifted, rhs, rtol=1e-6, maxiter=min(m, 500))
+            edm = max(0.5 * float(rhs @ y), 0.0)
+    negative = bool(math.isfinite(low) and low < -floor)
+    direction = None
+    if negative and vec is not None:
+        d = space.embed(space.project(vec))
+        direction = d / max(np.linalg.norm(d), 1e-300)
+    relative = low / scale if scale > 0 else 0.0
+    return Curvature(edm, low, top, relative, negative, direction, label, k, rtol)
+
+
+__all__ = [
+    "Curvature",
+    "FreeSpace",
+    "default_method",
+    "examine",
+    "hessian",
+    "lagrangian_hessian",
+]
