@@ -11,9 +11,10 @@ optimal solutions", 2009/2011), which agrees with the book to the book's
 digits. That version also rescales or restates a few problems (HS15 and HS27
 divided by 100, HS71's constraints scaled, the start points of HS13, HS20 and
 HS21, HS47's (x2 - x3)^3 and HS50's (x4 - x5)^2 raised to other powers, HS108
-given bounds 0 <= x <= 1, HS17's x1 >= -2): here every problem is the book's.
-One f* differs: the book's 7049.330923 for HS106 is not optimal, and the
-updated 7049.2480 is used (see its note)."""
+given bounds 0 <= x <= 1, HS17's x1 >= -2): here every problem is the book's,
+but for HS20's start point, taken from the update (see its note). The book's
+f* of HS106 and x* of HS112 are not optimal; the update's corrections are used
+(see their notes)."""
 
 from __future__ import annotations
 
@@ -27,10 +28,6 @@ _SQRT3 = math.sqrt(3)
 def _rosenbrock(x, o):
     return 100 * (x[1] - x[0] ** 2) ** 2 + (1 - x[0]) ** 2
 
-
-# HS2: the book's x1* solves the cubic of the active bound x2 = 1.5
-_W2 = math.sqrt(598 / 1200)
-_HS2_X1 = 2 * _W2 * math.cos(math.acos(2.5e-3 / _W2**3) / 3)
 
 # HS11: x1* is the real root of 2 x1^3 + x1 - 5 = 0 (x2 = x1^2)
 _A11 = 7.5 * math.sqrt(6)
@@ -254,6 +251,18 @@ def _hs111(x, o):
     return o.sum(e * (o.const(_C111, x) + x - o.log(o.sum(e))))
 
 
+_HS111_XSTAR = [
+    -3.20121253241,
+    -1.91205959435,
+    -0.244441308369,
+    -6.53748856532,
+    -0.723152425984,
+    -7.26773826993,
+    -3.59671064233,
+    -4.01776873216,
+    -3.28746169619,
+    -2.33558183059,
+]
 _HS111_ROWS = [
     [(0, 1), (1, 2), (2, 2), (5, 1), (9, 1)],
     [(3, 1), (4, 2), (5, 1), (6, 1)],
@@ -334,24 +343,6 @@ _HS114_EQ = [
     lambda x, o: 1.22 * x[3] - x[0] - x[4],
     lambda x, o: 98000 * x[2] / (x[3] * x[8] + 1000 * x[2]) - x[5],
     lambda x, o: (x[1] + x[4]) / x[0] - x[7],
-]
-
-_HS116_INEQ = [
-    lambda x, o: x[2] - x[1],
-    lambda x, o: x[1] - x[0],
-    lambda x, o: 1 - 0.002 * (x[6] - x[7]),
-    lambda x, o: x[10] + x[11] + x[12] - 50,
-    lambda x, o: 250 - x[10] - x[11] - x[12],
-    lambda x, o: x[12] - 1.262626 * x[9] + 1.231059 * x[2] * x[9],
-    lambda x, o: x[4] - 0.03475 * x[1] - 0.975 * x[1] * x[4] + 0.00975 * x[1] ** 2,
-    lambda x, o: x[5] - 0.03475 * x[2] - 0.975 * x[2] * x[5] + 0.00975 * x[2] ** 2,
-    lambda x, o: x[4] * x[6] - x[0] * x[7] - x[3] * x[6] + x[3] * x[7],
-    lambda x, o: 1 - 0.002 * (x[1] * x[8] + x[4] * x[7] - x[0] * x[7] - x[5] * x[8]) - x[4] - x[5],
-    lambda x, o: x[1] * x[8] - x[2] * x[9] - x[5] * x[8] - 500 * (x[1] - x[5]) + x[1] * x[9],
-    lambda x, o: x[1] - 0.9 - 0.002 * (x[1] * x[9] - x[2] * x[9]),
-    lambda x, o: x[3] - 0.03475 * x[0] - 0.975 * x[0] * x[3] + 0.00975 * x[0] ** 2,
-    lambda x, o: x[10] - 1.262626 * x[7] + 1.231059 * x[0] * x[7],
-    lambda x, o: x[11] - 1.262626 * x[8] + 1.231059 * x[1] * x[8],
 ]
 
 # HS117 (Colville 2): a is 10 x 5, c 5 x 5 symmetric
@@ -472,14 +463,6 @@ HS = [
         xstar=[1.0, 1.0],
     ),
     TestProblem(
-        "HS2",
-        _rosenbrock,
-        [-2.0, 1.0],
-        100 * (1.5 - _HS2_X1**2) ** 2 + (1 - _HS2_X1) ** 2,
-        bounds=([None, 1.5], [None, None]),
-        xstar=[_HS2_X1, 1.5],
-    ),
-    TestProblem(
         "HS3",
         lambda x, o: x[1] + 1e-5 * (x[1] - x[0]) ** 2,
         [10.0, 1.0],
@@ -570,7 +553,8 @@ HS = [
         bounds=([0.0, 0.0], [None, None]),
         xstar=[1.0, 0.0],
         note="degenerate: no constraint qualification holds at x* (a cusp), so x* is no "
-        "KKT point and methods that need multipliers converge slowly or not at all",
+        "KKT point and methods that need multipliers converge slowly or not at all "
+        "(SLSQP, trust-constr); COBYLA and COBYQA reach f*",
     ),
     TestProblem(
         "HS14",
@@ -599,6 +583,8 @@ HS = [
         ineq=[lambda x, o: x[0] + x[1] ** 2, lambda x, o: x[0] ** 2 + x[1]],
         bounds=([-0.5, None], [0.5, 1.0]),
         xstar=[0.5, 0.25],
+        note="from x0, SLSQP and trust-constr end at the local minimum 23.14466 at "
+        "(-0.5, 1/sqrt(2)); COBYQA reaches f*",
     ),
     TestProblem(
         "HS17",
@@ -633,7 +619,7 @@ HS = [
     TestProblem(
         "HS20",
         _rosenbrock,
-        [-2.0, 1.0],
+        [0.1, 1.0],
         81.5 - 25 * _SQRT3,
         ineq=[
             lambda x, o: x[0] + x[1] ** 2,
@@ -642,6 +628,8 @@ HS = [
         ],
         bounds=([-0.5, None], [0.5, None]),
         xstar=[0.5, _SQRT3 / 2],
+        note="x0 = (0.1, 1) of Schittkowski's update: from the book's (-2, 1), clipped to "
+        "x1 = -0.5, every method ends at the local minimum 40.19873 at (-0.5, sqrt(3)/2)",
     ),
     TestProblem(
         "HS21",
@@ -768,6 +756,8 @@ HS = [
         ],
         bounds=([0.0] * 3, [None, None, 5.0]),
         xstar=[0.0, math.sqrt(2), math.sqrt(2)],
+        note="SLSQP and trust-constr stop near x* short of 1e-6 (x1 = 0 and both constraints "
+        "active, their gradients (0, *, *)); COBYLA reaches f*",
     ),
     TestProblem(
         "HS34",
@@ -1483,18 +1473,7 @@ HS = [
         -47.7610902637,
         eq=[(lambda x, o, k=k: _hs111_rows(k, o.exp(x))) for k in range(3)],
         bounds=([-100.0] * 10, [100.0] * 10),
-        xstar=[
-            -3.20121253241,
-            -1.91205959435,
-            -0.244441308369,
-            -6.53748856532,
-            -0.723152425984,
-            -7.26773826993,
-            -3.59671064233,
-            -4.01776873216,
-            -3.28746169619,
-            -2.33558183059,
-        ],
+        xstar=_HS111_XSTAR,
     ),
     TestProblem(
         "HS112",
@@ -1503,18 +1482,9 @@ HS = [
         -47.76109026,
         eq=[(lambda x, o, k=k: _hs111_rows(k, x)) for k in range(3)],
         bounds=([1e-6] * 10, _none(10)),
-        xstar=[
-            0.0177354776881,
-            0.0820018011109,
-            0.882564558920,
-            0.000723325625629,
-            0.490785079062,
-            0.000433546900325,
-            0.0172729773078,
-            0.00776563912291,
-            0.0198492864597,
-            0.0526982611793,
-        ],
+        xstar=[math.exp(v) for v in _HS111_XSTAR],
+        note="HS111 in x = exp(y), so x* = exp(HS111's x*); the book's x* for HS112 "
+        "(f = -47.707579, kept in Schittkowski's update beside the corrected f*) is not optimal",
     ),
     TestProblem(
         "HS113 Wong 2",
@@ -1557,32 +1527,6 @@ HS = [
             10.4933580864,
             1.56163636380,
             153.535353535,
-        ],
-    ),
-    TestProblem(
-        "HS116",
-        lambda x, o: x[10] + x[11] + x[12],
-        [0.5, 0.8, 0.9, 0.1, 0.14, 0.5, 489.0, 80.0, 650.0, 450.0, 150.0, 150.0, 150.0],
-        97.5884089805,
-        ineq=_HS116_INEQ,
-        bounds=(
-            [0.1, 0.1, 0.1, 1e-4, 0.1, 0.1, 0.1, 0.1, 500.0, 0.1, 1.0, 1e-4, 1e-4],
-            [1.0, 1.0, 1.0, 0.1, 0.9, 0.9, 1000.0, 1000.0, 1000.0, 500.0, 150.0, 150.0, 150.0],
-        ),
-        xstar=[
-            0.803770278595,
-            0.899986033670,
-            0.970972419495,
-            0.0999995162129,
-            0.190815447786,
-            0.460571745738,
-            574.080310673,
-            74.0804261398,
-            500.016155317,
-            0.0999999999985,
-            20.2341325935,
-            77.3475459898,
-            0.00673039736648,
         ],
     ),
     TestProblem(

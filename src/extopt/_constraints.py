@@ -341,11 +341,22 @@ class ConstraintSet:
         return lam
 
 
-def _active_bounds(x: np.ndarray, bounds: tuple[np.ndarray, np.ndarray]):
+def _active_bounds(x: np.ndarray, bounds: tuple[np.ndarray, np.ndarray], pushing: Any = None):
+    """Indices of the parameters at their lower and at their upper bound
+    (within 1e-6 relative). With `pushing`, the bound multipliers (z_lower,
+    z_upper), a bound whose multiplier pushes is active up to 1e-3 inside:
+    an interior-point method ends a little inside an active bound."""
     lower, upper = bounds
     with np.errstate(invalid="ignore"):
-        lo = np.flatnonzero(np.isfinite(lower) & (x - lower <= 1e-6 * (1.0 + np.abs(lower))))
-        up = np.flatnonzero(np.isfinite(upper) & (upper - x <= 1e-6 * (1.0 + np.abs(upper))))
+        near_lo = x - lower <= 1e-6 * (1.0 + np.abs(lower))
+        near_up = upper - x <= 1e-6 * (1.0 + np.abs(upper))
+        if pushing is not None:
+            z_lower, z_upper = (np.asarray(z, dtype=np.float64) for z in pushing)
+            scale = 1e-6 * (1.0 + float(np.max(np.abs(np.concatenate([z_lower, z_upper])))))
+            near_lo |= (z_lower > scale) & (x - lower <= 1e-3 * (1.0 + np.abs(lower)))
+            near_up |= (z_upper > scale) & (upper - x <= 1e-3 * (1.0 + np.abs(upper)))
+        lo = np.flatnonzero(np.isfinite(lower) & near_lo)
+        up = np.flatnonzero(np.isfinite(upper) & near_up)
     return lo, up
 
 
@@ -405,38 +416,6 @@ def kkt(
         "bound_multipliers": (z_lower, z_upper),
         "residual": r,
     }
-
-
-def active_set(
-    x: np.ndarray,
-    bounds: tuple[np.ndarray, np.ndarray] | None,
-    c: np.ndarray | None,
-    J: np.ndarray | None,
-    cset: ConstraintSet | None,
-    lam: np.ndarray | None = None,
-) -> np.ndarray | None:
-    """The rows of the active constraints at `x` as one matrix: every equality,
-    the inequalities at a side, and a unit row per parameter at a bound; None
-    when nothing is active. Its null space is where the parameters are free.
-
-    With the multipliers `lam`, an inequality near a side whose multiplier
-    pushes is active too: an interior-point method ends a little inside."""
-    rows = []
-    if cset is not None and c is not None and J is not None:
-        slack = np.minimum(np.abs(c - cset.lb), np.abs(c - cset.ub))
-        eq = cset.lb == cset.ub
-        active = eq | (slack <= 1e-6 * (1.0 + np.abs(c)))
-        if lam is not None and lam.shape == c.shape:
-            scale = 1.0 + float(np.max(np.abs(lam)))
-            pushing = np.abs(lam) > 1e-6 * scale
-            active |= pushing & (slack <= 1e-3 * (1.0 + np.abs(c)))
-        rows.append(J[active])
-    if bounds is not None:
-        lo, up = _active_bounds(x, bounds)
-        fixed = np.union1d(lo, up)
-        rows.append(np.eye(x.size)[fixed])
-    rows = [r for r in rows if r.size]
-    return np.vstack(rows) if rows else None
 
 
 def with_scipy_blocks(functions: FlatFunctions, blocks: Sequence[ScipyBlock]) -> FlatFunctions:

@@ -202,15 +202,6 @@ def lagrangian_hvp(problem: Any, x: np.ndarray, lam: np.ndarray | None, method: 
 # -- the free directions ------------------------------------------------------------------
 
 
-def active_bounds(x: np.ndarray, bounds: tuple[np.ndarray, np.ndarray]):
-    """Indices of the parameters at their lower and at their upper bound."""
-    lower, upper = bounds
-    with np.errstate(invalid="ignore"):
-        lo = np.flatnonzero(np.isfinite(lower) & (x - lower <= 1e-6 * (1.0 + np.abs(lower))))
-        up = np.flatnonzero(np.isfinite(upper) & (upper - x <= 1e-6 * (1.0 + np.abs(upper))))
-    return lo, up
-
-
 def active_rows(
     c: np.ndarray | None, cset: Any, lam: np.ndarray | None = None
 ) -> np.ndarray | None:
@@ -242,11 +233,17 @@ class FreeSpace:
         self._q: np.ndarray | None = None
 
     @classmethod
-    def at(cls, problem: Any, x: np.ndarray, c: Any, J: Any, lam: Any) -> FreeSpace:
+    def at(
+        cls, problem: Any, x: np.ndarray, c: Any, J: Any, lam: Any, pushing: Any = None
+    ) -> FreeSpace:
+        """At `x`, with constraint values `c`, Jacobian `J`, multipliers `lam`
+        and bound multipliers `pushing` (z_lower, z_upper) where known."""
+        from ._constraints import _active_bounds
+
         n = x.size
         free = np.ones(n, dtype=bool)
         if problem.bounds is not None:
-            lo, up = active_bounds(x, problem.bounds)
+            lo, up = _active_bounds(x, problem.bounds, pushing)
             free[lo] = False
             free[up] = False
         rows = active_rows(c, problem.constraints, lam)
@@ -274,9 +271,15 @@ class FreeSpace:
         if self.A is None:
             return None
         if self._q is None:
-            q, r = np.linalg.qr(self.A.T)
-            keep = np.abs(np.diag(r)) > 1e-12 * max(1.0, float(np.max(np.abs(r))))
-            self._q = q[:, keep]
+            if self.A.size == 0:  # every parameter is held by its bounds
+                self._q = np.zeros((self.A.shape[1], 0))
+                return self._q
+            from scipy.linalg import qr
+
+            q, r, _ = qr(self.A.T, mode="economic", pivoting=True)  # rank-revealing
+            d = np.abs(np.diag(r))
+            rank = int(np.sum(d > 1e-12 * max(1.0, float(d[0])))) if d.size else 0
+            self._q = q[:, :rank]
         return self._q
 
     def dimension(self) -> int:

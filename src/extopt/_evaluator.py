@@ -214,6 +214,8 @@ class Evaluator:
         #: happened in the last run of a fit).
         self.nan_events = 0
         self.last_nan_nfev = -1
+        #: The last exception a function of the problem raised (see `_user`).
+        self.error: BaseException | None = None
         if x0 is not None and functions.initial:
             point = self._point(np.asarray(x0, dtype=np.float64))
             if "constraints" in functions.initial:
@@ -300,7 +302,7 @@ class Evaluator:
 
     def _store(self, point: _Point, values: dict[str, Any]) -> None:
         if self.strategy is not None and ("f" in values or "g" in values):
-            processed = self.strategy.process(values, point.x, self._unpack)
+            processed = self._user(self.strategy.process, values, point.x, self._unpack)
             if processed is not values:
                 self._replaced(point, self.counts.nfev + ("f" in values))
             values = processed
@@ -316,8 +318,9 @@ class Evaluator:
                 if not point.replaced:
                     self._saw_value(point, value)
                 elif self.loss_callback is not None:
-                    self.loss_callback(
-                        Evaluation(point.x, value, counts.nfev, _unpack=self._unpack)
+                    self._user(
+                        self.loss_callback,
+                        Evaluation(point.x, value, counts.nfev, _unpack=self._unpack),
                     )
             elif name == "g":
                 counts.njev += 1
@@ -375,7 +378,10 @@ class Evaluator:
             self.best_f = f
             self._best = point
         if self.loss_callback is not None:
-            self.loss_callback(Evaluation(point.x, f, self.counts.nfev, _unpack=self._unpack))
+            self._user(
+                self.loss_callback,
+                Evaluation(point.x, f, self.counts.nfev, _unpack=self._unpack),
+            )
 
     def _get(self, name: str, x: np.ndarray) -> Any:
         point = self._point(x)
@@ -388,7 +394,11 @@ class Evaluator:
             if self.max_evals is not None and self.counts.nfev >= self.max_evals:
                 raise EvaluationLimit
             self.counts.ncalls += 1
-            out = function(point.x)
+            try:
+                out = function(point.x)
+            except BaseException as exc:
+                self.error = exc  # the user's (or the framework's), not the algorithm's
+                raise
             if len(produces) == 1:
                 self._store(point, {produces[0]: out})
             else:
@@ -444,13 +454,17 @@ class Evaluator:
             return self._get("f", x), g
         if self.max_evals is not None and self.counts.nfev >= self.max_evals:
             raise EvaluationLimit
-        f, g = self._value_and_grad(x)
+        try:
+            f, g = self._value_and_grad(x)
+        except BaseException as exc:
+            self.error = exc
+            raise
         self._fused += 1
         if self.strategy is None:
             point = _Point(x, key, {"f": f, "g": g})
         else:
             values = {"f": f, "g": g}
-            processed = self.strategy.process(values, x, self._unpack)
+            processed = self._user(self.strategy.process, values, x, self._unpack)
             point = _Point(x, key, processed)
             if processed is not values:
                 self._replaced(point, self._counts.nfev + self._fused)
@@ -466,7 +480,7 @@ class Evaluator:
             self.best_f = f
             self._best = point
         if self.loss_callback is not None:
-            self.loss_callback(Evaluation(x, f, self.counts.nfev, _unpack=self._unpack))
+            self._user(self.loss_callback, Evaluation(x, f, self.counts.nfev, _unpack=self._unpack))
         return f, point.fields["g"]
 
     def fun(self, x: np.ndarray, *_: Any) -> float:
@@ -474,7 +488,7 @@ class Evaluator:
             # A complex-step probe ("cs" finite differences): not a point of the run.
             self.counts.nfev += 1
             self.counts.ncalls += 1
-            return self.functions.value(x)
+            return self._user(self.functions.value, x)
         return self._get("f", x)
 
     def grad(self, x: np.ndarray, *_: Any) -> np.ndarray:
@@ -486,21 +500,35 @@ class Evaluator:
     def constraints_jac(self, x: np.ndarray) -> np.ndarray:
         return self._get("J", x)
 
+    def _user(self, function: Callable, *args: Any) -> Any:
+        """`function(*args)`, remembering what it raised (`error`): an
+        exception from the user's code is theirs, one from the algorithm is not."""
+        try:
+            return function(*args)
+        except BaseException as exc:
+            self.error = exc
+            raise
+
     def hessp(self, x: np.ndarray, p: np.ndarray, *_: Any) -> np.ndarray:
         self.counts.nhev += 1
         self.counts.ncalls += 1
-        return self.functions.hessp(np.asarray(x, dtype=np.float64), np.asarray(p, np.float64))
+        return self._user(
+            self.functions.hessp, np.asarray(x, dtype=np.float64), np.asarray(p, np.float64)
+        )
 
     def hess(self, x: np.ndarray, *_: Any) -> np.ndarray:
         self.counts.nhev += 1
         self.counts.ncalls += 1
-        return self.functions.hess(np.asarray(x, dtype=np.float64))
+        return self._user(self.functions.hess, np.asarray(x, dtype=np.float64))
 
     def constraints_hessp(self, x: np.ndarray, v: np.ndarray, p: np.ndarray) -> np.ndarray:
         self.counts.nchev += 1
         self.counts.ncalls += 1
-        return self.functions.constraints_hessp(
-            np.asarray(x, np.float64), np.asarray(v, np.float64), np.asarray(p, np.float64)
+        return self._user(
+            self.functions.constraints_hessp,
+            np.asarray(x, np.float64),
+            np.asarray(v, np.float64),
+            np.asarray(p, np.float64),
         )
 
     def constraints_hess(self, x: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -516,7 +544,7 @@ class Evaluator:
             return v[0] * cached[2] if single else cached[2].copy()
         self.counts.nchev += 1
         self.counts.ncalls += 1
-        h = self.functions.constraints_hess(x, np.ones(1) if single else v)
+        h = self._user(self.functions.constraints_hess, x, np.ones(1) if single else v)
         self._chess = (key, x.copy(), h)
         return v[0] * h if single else h.copy()
 

@@ -641,7 +641,7 @@ class BaseMinimizer:
             criterion_name="edm"
             if criterion is None or isinstance(criterion, EDM)
             else criterion.name,
-            at_limit=_at_limit(result.x_flat, problem.bounds, names),
+            at_limit=_at_limit(result, problem.bounds, names),
             nan_in_run=bool(getattr(result, "_nan_in_run", False)),
             feasibility_tol=self.feasibility_tol(),
         )
@@ -695,8 +695,7 @@ class BaseMinimizer:
         result["valid"] = verdict.valid
         result["converged"] = verdict.converged
         result["reasons"] = verdict.reasons
-        at_limit = _at_limit(x, problem.bounds, names)
-        result["params_at_limit"] = bool(at_limit)
+        result["params_at_limit"] = "limits" in verdict.reasons
         if self.criterion is not None and not verdict.valid:
             # The algorithm's words first, then what extopt found.
             result["message"] = f"{result.message}; not valid: {verdict.failed_text()}"
@@ -1009,15 +1008,16 @@ def _stuck(previous: FitResult, current: FitResult) -> bool:
     )
 
 
-def _at_limit(x: np.ndarray, bounds: Any, names: list[str]) -> list[str]:
+def _at_limit(result: FitResult, bounds: Any, names: list[str]) -> list[str]:
+    """The names of the parameters at a limit (or, where the bound pushes, a
+    little inside it: an interior point), not those fixed by equal limits."""
     if bounds is None:
         return []
     from ._constraints import _active_bounds
 
     lower, upper = bounds
-    lo, up = _active_bounds(x, bounds)
+    lo, up = _active_bounds(result.x_flat, bounds, result.__dict__.get("_bound_mult"))
     hits = sorted(set(lo.tolist()) | set(up.tolist()))
-    # a parameter fixed by equal limits is not "at a limit"
     return [names[i] for i in hits if lower[i] != upper[i]]
 
 

@@ -119,6 +119,7 @@ def report(
     res._problem = problem
     res._c, res._J, res._lam = c, J, lam
     res._residual = measures["residual"] if g is not None else None
+    res._bound_mult = measures["bound_multipliers"] if g is not None else None
     res._stopped = False  # True when the user's callback ended the run
     return res
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ._errors import InputError, MethodError, describe, warn
+from ._errors import ExtoptError, InputError, MethodError, describe, warn
 from ._evaluator import Evaluation, EvaluationLimit, Evaluator
 from ._methods import DENSE_HESSIAN_MAX, MethodSpec, able, check_options, get_method
 from ._problem import FD_SCHEMES, Problem
@@ -311,7 +311,7 @@ class Run:
         for name in ("jac", "hess", "hessp"):
             value = getattr(plan, name)
             if value is not None:
-                kwargs[name] = exact[name] if value is EXACT else value
+                kwargs[name] = exact[name] if value is EXACT else _recorded(ev, value)
         if isinstance(plan.hess, HessianUpdateStrategy):
             kwargs["hess"] = copy.deepcopy(plan.hess)  # a fresh quasi-Newton state per call
         fun = ev.fun
@@ -334,6 +334,12 @@ class Run:
                 raw = None
             except EvaluationLimit:
                 raw, state.limit = None, True
+            except Exception as exc:
+                if exc is ev.error or isinstance(exc, ExtoptError):
+                    raise  # the user's own, or extopt's
+                # SciPy's own failure (trust-constr on negative curvature, ...):
+                # an unsuccessful run that answers with the best point seen.
+                raw, state.failed = None, exc
             elapsed = time.perf_counter() - start
             budget, ev.max_evals = ev.max_evals, None  # the report may evaluate the answer
             try:
@@ -343,6 +349,18 @@ class Run:
 
 
 # -- pieces of the run --------------------------------------------------------------
+
+
+def _recorded(ev: Evaluator, value: Any) -> Any:
+    """A user's derivative callable (a `hess`) whose exceptions are recorded as
+    the user's; SciPy's own settings (a string, a Hessian update) as they are."""
+    if not callable(value) or isinstance(value, type) or hasattr(value, "initialize"):
+        return value
+
+    def call(*args: Any) -> Any:
+        return ev._user(value, *args)
+
+    return call
 
 
 def _check_hess_type(hess: Any) -> None:
@@ -422,6 +440,7 @@ class _CallbackState:
     stopped: bool = False
     limit: bool = False
     x: np.ndarray | None = None
+    failed: BaseException | None = None
 
 
 def _callback(
@@ -434,7 +453,7 @@ def _callback(
         state.nit += 1
         x = np.array(x, dtype=np.float64).ravel()
         try:
-            stop = user(ev.evaluation(x, state.nit, raw))
+            stop = ev._user(user, ev.evaluation(x, state.nit, raw))
         except StopIteration:
             stop = True
         if stop is True:
@@ -467,7 +486,7 @@ def _finish(
     options: dict,
 ) -> FitResult:
     """The `FitResult` of a finished (or stopped) run."""
-    if state.limit:  # the evaluation budget ran out: the best point seen is the answer
+    if state.limit or state.failed is not None:  # the best point seen is the answer
         x = ev.answer_x if ev.answer_x is not None else problem.x0
     else:
         x = state.x if state.stopped else np.array(raw.x, dtype=np.float64).ravel()
@@ -488,6 +507,12 @@ def _finish(
         success, status = False, "maxiter"
         message = (
             f"the evaluation budget ({ev.counts.nfev} loss evaluations) is spent; the "
+            "best point seen is the answer"
+        )
+    elif state.failed is not None:
+        success, status = False, "failed"
+        message = (
+            f"SciPy's {spec.name} failed: {type(state.failed).__name__}: {state.failed}; the "
             "best point seen is the answer"
         )
     elif state.stopped:

@@ -69,7 +69,14 @@ def lagrangian_hessian(result: Any, method: str) -> np.ndarray:
 
 def free_space(result: Any) -> FreeSpace:
     """The directions in which the parameters are free at the result's minimum."""
-    return FreeSpace.at(result._problem, result.x_flat, result._c, result._J, result._lam)
+    return FreeSpace.at(
+        result._problem,
+        result.x_flat,
+        result._c,
+        result._J,
+        result._lam,
+        result.__dict__.get("_bound_mult"),
+    )
 
 
 @dataclass

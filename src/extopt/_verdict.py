@@ -164,7 +164,7 @@ def gather(result: Any) -> Evidence:
     if J is not None and not np.all(np.isfinite(J)):
         parts.append("a constraint Jacobian is not finite")
     finite = not parts
-    space = FreeSpace.at(problem, x, c, J, lam)
+    space = FreeSpace.at(problem, x, c, J, lam, result.__dict__.get("_bound_mult"))
     curvature = None
     if finite:
         lam_finite = lam if lam is None or np.all(np.isfinite(lam)) else None
