@@ -45,3 +45,47 @@ def jnp():
 
 # Graph-mode tests run in processes of their own (tests/test_tensorflow_graph.py).
 collect_ignore = [] if os.environ.get("EXTOPT_TF1_MODE") else ["graph_mode"]
+
+
+# -- the audit of every valid result (tests/audit.py) ------------------------------------
+
+
+def _install_audit():
+    import audit
+    from extopt import _minimizers
+
+    complete = _minimizers.BaseMinimizer._complete
+
+    def audited(self, result, *args, **kwargs):
+        complete(self, result, *args, **kwargs)
+        audit.record(result)
+
+    _minimizers.BaseMinimizer._complete = audited
+    return audit
+
+
+_AUDIT = _install_audit() if not os.environ.get("EXTOPT_NO_AUDIT") else None
+
+
+@pytest.fixture(autouse=True)
+def _audit_names_the_test(request):
+    if _AUDIT is not None:
+        _AUDIT.CURRENT["test"] = request.node.nodeid
+    yield
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _AUDIT is None or not _AUDIT.KEPT:
+        return
+    failures = _AUDIT.audit()
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line("")
+        reporter.write_line(
+            f"audit: {len(_AUDIT.KEPT)} valid results checked again in float64, "
+            f"{len(failures)} failed"
+        )
+        for line in failures:
+            reporter.write_line(f"  AUDIT FAILED {line}")
+    if failures:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

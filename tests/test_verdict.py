@@ -289,17 +289,30 @@ def test_contradictory_equalities_are_never_valid(make):
 
 
 def test_a_nan_constraint_at_the_answer_is_a_violation():
-    res = extopt.minimize(
-        lambda x: jnp.sum((x - 3.0) ** 2),
-        jnp.zeros(2),
-        inequalities=[lambda x: jnp.sqrt(1.0 - x[0])],
-        method="SLSQP",
+    """The constraint is NaN beyond x0 = 1, and SLSQP starts (and stays) there:
+    its constraint violation was 0 (NaN compared as no violation)."""
+
+    def con(x):
+        return jnp.where(x[0] <= 1.0, 1.0 - x[0], jnp.nan)
+
+    seen_nan = False
+    for start in ([2.0, 0.0], [0.5, 0.0]):
+        res = extopt.minimize(
+            lambda x: jnp.sum((x - 3.0) ** 2), jnp.array(start), inequalities=[con], method="SLSQP"
+        )
+        value = float(np.asarray(res.constr["ineq"][0]))
+        if not np.isfinite(value):
+            seen_nan = True
+            assert res.constr_violation == np.inf
+            assert not res.valid and {"feasible", "finite"} <= set(res.reasons)
+        else:
+            assert res.constr_violation <= 1e-6
+    assert seen_nan  # from x0 = 2, where it is NaN, SLSQP does not move
+    fit = extopt.Ipopt().minimize(
+        lambda x: jnp.sum((x - 3.0) ** 2), jnp.array([0.5, 0.0]), inequalities=[con]
     )
-    if not np.all(np.isfinite(np.asarray(res.constr["ineq"][0]))):
-        assert res.constr_violation == np.inf
-        assert not res.valid and {"feasible", "finite"} <= set(res.reasons)
-    else:  # stopped where it is defined: then at x0 <= 1
-        assert res.x_flat[0] <= 1.0 + 1e-6
+    np.testing.assert_allclose(fit.x_flat, [1.0, 3.0], atol=1e-6)
+    assert fit.reasons == [] or fit.reasons == ["limits"]
 
 
 def test_a_spent_budget_on_a_constrained_fit_answers_a_feasible_point():

@@ -20,6 +20,7 @@ Finite-difference steps follow the precision the loss is evaluated in
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -373,13 +374,13 @@ class Spectrum:
     def __init__(self, h: np.ndarray, rtol: float):
         h = symmetric(h)
         d = np.abs(np.diag(h))
-        top = float(np.max(d)) if d.size else 0.0
-        if top > 0 and np.isfinite(top):
-            self.scale = 1.0 / np.sqrt(np.where(d > 1e-300 * top, d, top))
+        top = float(d.max()) if d.size else 0.0
+        if top > 0 and math.isfinite(top):
+            self.scale = 1.0 / np.sqrt(np.maximum(d, 1e-300 * top))
         else:
             self.scale = np.ones(d.size)
         self.h = h
-        self.w, self.v = np.linalg.eigh(h * self.scale[:, None] * self.scale[None, :])
+        self.w, self.v = np.linalg.eigh(self.scale[:, None] * h * self.scale)
         self.rtol = rtol
 
     @property
@@ -401,9 +402,8 @@ class Spectrum:
     def edm(self, g: np.ndarray) -> float:
         """1/2 g^T h^-1 g, the flat (and negative) directions at the floor `rtol`."""
         comp = self.v.T @ (self.scale * g)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            terms = np.where(comp == 0.0, 0.0, comp**2 / np.maximum(np.abs(self.w), self.rtol))
-        value = 0.5 * float(np.sum(terms))
+        with np.errstate(over="ignore", invalid="ignore"):
+            value = 0.5 * float(comp**2 @ (1.0 / np.maximum(np.abs(self.w), self.rtol)))
         return value if math.isfinite(value) else math.inf
 
     def inverse(self) -> np.ndarray:
@@ -424,12 +424,14 @@ def _dense(problem, x, g, space, lam, method, rtol, label) -> Curvature:
     spectrum = Spectrum(h, rtol)
     # in the parameters' own units, for the record and the escape (the scaled
     # matrix has as many negative eigenvalues as h: Sylvester's law of inertia)
-    w, v = np.linalg.eigh(symmetric(h))
-    negative = bool(spectrum.negative.any())
+    negative = bool(spectrum.w[0] < -rtol)
     direction = None
     if negative:
+        w, v = np.linalg.eigh(spectrum.h)
         d = v[:, 0] if z is None else z @ v[:, 0]
         direction = d / np.linalg.norm(d)
+    else:
+        w = np.linalg.eigvalsh(spectrum.h)
     return Curvature(
         spectrum.edm(g),
         float(w[0]),
@@ -444,9 +446,12 @@ def _dense(problem, x, g, space, lam, method, rtol, label) -> Curvature:
 
 
 def _matrix_free(problem, x, g, space, lam, method, rtol, label, k) -> Curvature:
-    """Lanczos (ARPACK) for the extreme curvatures and conjugate gradients for
-    the EDM, on Hessian-vector products restricted to the free directions."""
-    from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, cg, eigsh
+    """LOBPCG for the extreme curvatures (a few dozen Hessian-vector products,
+    a handful of vectors: O(n) memory) and conjugate gradients for the EDM,
+    restricted to the free directions. A negative Rayleigh quotient is
+    evidence of negative curvature whatever the convergence; the smallest
+    curvature reported is LOBPCG's estimate, an upper bound of the true one."""
+    from scipy.sparse.linalg import LinearOperator, cg, lobpcg
 
     hvp = lagrangian_hvp(problem, x, lam, method)
     free = space.free
@@ -457,60 +462,59 @@ def _matrix_free(problem, x, g, space, lam, method, rtol, label, k) -> Curvature
         p = space.project(np.ravel(p))
         return space.project(hvp(space.embed(p))[free])
 
-    with problem.backend.session():
-        plain = LinearOperator((m, m), matvec=lambda p: reduced(p), dtype=np.float64)
-        ncv = min(m, 20)
-        opts = {"k": 1, "tol": 1e-6, "ncv": ncv, "maxiter": max(30 * ncv, 300)}
-        try:
-            top = float(eigsh(plain, which="LA", return_eigenvectors=False, **opts)[0])
-        except ArpackNoConvergence as exc:
-            top = float(np.max(exc.eigenvalues)) if exc.eigenvalues.size else math.nan
-        # The directions the active rows take away (curvature 0 in `plain`) get
-        # a curvature above every free one, so they never pass for the smallest.
-        shift = 2.0 * abs(top) + 1e-300 if math.isfinite(top) else 1.0
+    def block(op):
+        def matmat(block):
+            block = np.asarray(block).reshape(m, -1)
+            return np.column_stack([op(block[:, i]) for i in range(block.shape[1])])
+
+        return LinearOperator((m, m), matvec=op, matmat=matmat, dtype=np.float64)
+
+    rng = np.random.default_rng(0)
+    with problem.backend.session(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # LOBPCG's "not reaching the tolerance"
+        plain = block(reduced)
+        start = space.project(rng.standard_normal(m))[:, None]
+        top_w, _ = lobpcg(plain, start, largest=True, maxiter=_LOBPCG_TOP, tol=1e-2)
+        top = float(top_w[0])
+        # the directions the active rows take away (curvature 0 in `plain`)
+        # get a curvature above every free one, so they never pass for the smallest
+        shift = 2.0 * abs(top) + 1e-300
 
         def op(p):
             p = np.ravel(p)
             out = reduced(p)
-            if q is not None:
-                out = out + shift * (q @ (q.T @ p))
-            return out
+            return out if q is None else out + shift * (q @ (q.T @ p))
 
-        A = plain if q is None else LinearOperator((m, m), matvec=op, dtype=np.float64)
-        try:
-            w, v = eigsh(A, which="SA", **opts)
-            low, vec = float(w[0]), v[:, 0]
-        except ArpackNoConvergence as exc:
-            if exc.eigenvalues.size:
-                i = int(np.argmin(exc.eigenvalues))
-                low, vec = float(exc.eigenvalues[i]), exc.eigenvectors[:, i]
-            else:
-                low, vec = math.nan, None
-        scale = max(abs(top), abs(low)) if math.isfinite(low) else abs(top)
+        A = plain if q is None else block(op)
+        start = space.project(rng.standard_normal(m))[:, None]
+        low_w, low_v = lobpcg(A, start, largest=False, maxiter=_LOBPCG_LOW, tol=1e-3)
+        low, vec = float(low_w[0]), low_v[:, 0]
+        scale = max(abs(top), abs(low))
         floor = rtol * scale if scale > 0 else 1e-300
         rhs = space.project(g[free])
-        if not math.isfinite(low):
-            edm = math.inf
-        elif low > floor:
-            y, _ = cg(A, rhs, rtol=1e-6, maxiter=min(m, 500))
-            edm = max(0.5 * float(rhs @ y), 0.0)
-        else:
-            # Not positive definite: the EDM with the curvature floor in the
-            # flat and negative directions (an estimate from one CG solve on
-            # the shifted operator, which is positive definite).
-            lift = floor - low + floor
-            shifted = LinearOperator(
-                (m, m), matvec=lambda p: A.matvec(p) + lift * np.ravel(p), dtype=np.float64
-            )
-            y, _ = cg(shifted, rhs, rtol=1e-6, maxiter=min(m, 500))
-            edm = max(0.5 * float(rhs @ y), 0.0)
-    negative = bool(math.isfinite(low) and low < -floor)
+        negative = bool(low < -floor)
+        solver = A
+        if low <= floor:  # not positive definite: the EDM with the floor, as the dense one
+            lift = 2.0 * floor - low
+            solver = block(lambda p: A.matvec(p) + lift * np.ravel(p))
+        y, info = cg(solver, rhs, rtol=1e-6, maxiter=min(m, _CG_STEPS))
+        edm = 0.5 * float(rhs @ y)
+        if info != 0:  # stopped short: CG's estimate is low; add what the residual can hide
+            r = rhs - solver.matvec(y)
+            edm += 0.5 * float(r @ r) / max(low if low > floor else floor, 1e-300)
     direction = None
-    if negative and vec is not None:
+    if negative:
         d = space.embed(space.project(vec))
         direction = d / max(np.linalg.norm(d), 1e-300)
     relative = low / scale if scale > 0 else 0.0
-    return Curvature(edm, low, top, relative, negative, direction, label, k, rtol)
+    return Curvature(max(edm, 0.0), low, top, relative, negative, direction, label, k, rtol)
+
+
+#: LOBPCG iterations for the largest curvature (a scale) and the smallest one,
+#: and the most conjugate-gradient steps for the EDM, above DENSE_HESSIAN_MAX.
+_LOBPCG_TOP = 8
+_LOBPCG_LOW = 25
+_CG_STEPS = 200
 
 
 __all__ = [

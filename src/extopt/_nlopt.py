@@ -12,10 +12,14 @@ local optimizer, a seed, ...); the named classes (`NLoptLBFGS`, `NLoptSLSQP`,
   inequality row ``fc <= 0`` per finite side, ``lower - c`` and ``c - upper``.
   Both are answered from one evaluation per point (extopt caches it), with
   the tolerance `constraint_tol` per row (default 1e-8);
-- stopping: ``ftol_abs = 0.1 * tol * errordef`` (the EDM, extopt's criterion,
-  is about the loss above its minimum, and its target is ``tol * errordef``)
-  and ``xtol_rel = 1e-10``, unless given as options; a restart k (the EDM
-  target was not met) divides every tolerance by ``10**k``. `maxeval` is per
+- stopping: for the local gradient-based algorithms ``ftol_rel = xtol_rel =
+  1e-10`` (NLopt has no stopping rule of its own; this is the tight rule of
+  NLopt called by hand, and a wrapper must not stop sooner); for the
+  derivative-free and the global ones
+  ``ftol_abs = 0.1 * tol * errordef`` (the EDM, extopt's criterion, is about
+  the loss above its minimum, and its target is ``tol * errordef``) and
+  ``xtol_rel = 1e-10``, unless given as options; a restart k (the EDM target
+  was not met) divides every tolerance by ``10**k``. `maxeval` is per
   run; the minimizer's `maxiter` budget over the whole fit is kept by extopt
   (NLopt's maxeval is at most one more than the budget left, so the budget
   ends a run first, as status "maxiter");
@@ -136,8 +140,9 @@ DEFAULT_LOCAL = {
     "LN_AUGLAG_EQ": "LN_COBYLA",
 }
 
-#: xtol_rel unless given: small, so that ftol_abs (from tol) decides.
+#: xtol_rel unless given, and ftol_rel for the local algorithms unless a ftol is given.
 XTOL_REL = 1e-10
+FTOL_REL = 1e-10
 #: constraint_tol unless given.
 CONSTRAINT_TOL = 1e-8
 #: maxeval per parameter of the algorithms that stop on nothing else (flag n).
@@ -291,7 +296,7 @@ class NLopt(BaseMinimizer):
             opt.add_inequality_mconstraint(
                 calls.inequalities, np.full(calls.inequalities_size, ctol)
             )
-        _settings(opt, options, task)
+        _settings(opt, options, task, flags)
         maxeval, budget_bound = _maxeval(options, task, flags)
         if maxeval:
             opt.set_maxeval(maxeval)
@@ -301,7 +306,9 @@ class NLopt(BaseMinimizer):
         if self.local is not None:
             local = nlopt.opt(getattr(nlopt, self.local.algorithm), task.n)
             tolerances = {k: v for k, v in options.items() if k in _TOLERANCES}
-            _settings(local, {**tolerances, **self.local.options}, task)
+            _settings(
+                local, {**tolerances, **self.local.options}, task, _flags(self.local.algorithm)
+            )
             opt.set_local_optimizer(local)  # NLopt copies it: set up first
         seed = options.get("seed")
         if seed is not None:
@@ -489,13 +496,24 @@ def _optimize(opt: Any, x0: np.ndarray, calls: _Callbacks, quiet: bool, nlopt: A
     return x, opt.last_optimize_result()
 
 
-def _settings(opt: Any, options: dict[str, Any], task: Task) -> None:
-    """Tolerances (tightened for a restart), initial steps, population, memory."""
+def _settings(opt: Any, options: dict[str, Any], task: Task, flags: str) -> None:
+    """Tolerances (tightened for a restart), initial steps, population, memory.
+
+    A local gradient-based algorithm stops where NLopt called by hand with a
+    tight rule would (``ftol_rel = xtol_rel = 1e-10``: a wrapper must not stop
+    sooner than the library alone); a derivative-free or global one when a
+    step gains less than a tenth of the EDM target (``ftol_abs = 0.1 * tol *
+    errordef``: on a tight rule those creep on for thousands of evaluations,
+    and restarts tighten it where the EDM is not met)."""
     tighter = 10.0 ** (-task.restart)
-    opt.set_ftol_abs(float(options.get("ftol_abs", 0.1 * task.tol * task.errordef)) * tighter)
+    given = any(key in options for key in ("ftol_abs", "ftol_rel"))
+    precise = "d" in flags and "g" not in flags
+    if "ftol_abs" in options or not (precise or given):
+        ftol_abs = options.get("ftol_abs", 0.1 * task.tol * task.errordef)
+        opt.set_ftol_abs(float(ftol_abs) * tighter)
     opt.set_xtol_rel(float(options.get("xtol_rel", XTOL_REL)) * tighter)
-    if "ftol_rel" in options:
-        opt.set_ftol_rel(float(options["ftol_rel"]) * tighter)
+    if "ftol_rel" in options or (precise and not given):
+        opt.set_ftol_rel(float(options.get("ftol_rel", FTOL_REL)) * tighter)
     if "xtol_abs" in options:
         opt.set_xtol_abs(_per_parameter(options["xtol_abs"], task.n, "xtol_abs") * tighter)
     steps = options.get("initial_step", task.step_sizes)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -54,11 +55,11 @@ class Problem:
         """Whether some parameter is evaluated in float32 (or less)."""
         return any(leaf.dtype.itemsize <= 4 for leaf in self.packer.leaves)
 
-    @property
+    @cached_property
     def eps(self) -> float:
         """The machine epsilon of the least precise dtype the loss is evaluated
         in: finite-difference steps and precision floors follow it."""
-        return max(float(np.finfo(leaf.dtype).eps) for leaf in self.packer.leaves)
+        return max(float(np.finfo(dtype).eps) for dtype in {s.dtype for s in self.packer.leaves})
 
     @property
     def has_gradient(self) -> bool:
