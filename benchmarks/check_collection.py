@@ -5,9 +5,13 @@ against its source, by computing, not by trust:
    relative to 1 + |f*|, or within what the printed digits of x* and f* allow:
    'digits' in the table), and x*'s violation of the constraints and bounds
    (<= 1e-6, or within the printed digits of x*), in NumPy float64;
-2. the same functions through JAX, PyTorch and TensorFlow (`Ops("jax")` ...)
-   against NumPy at x0 and at x* (or at SciPy's solution where no x* is
-   published): f and every constraint, |a - b| <= 1e-12 max(1, |a|);
+2. the same functions through JAX, PyTorch and TensorFlow (`Ops("jax")` ...),
+   eagerly and compiled (jax.jit, tf.function on a symbolic vector, as extopt
+   runs them), against NumPy at x0 and at x* (or at SciPy's solution where no
+   x* is published): f and every constraint, |a - b| <= 1e-12 max(1, |a|, s),
+   s = sum_j |x_j da/dx_j| the size of the terms that a sums (compiled code
+   reorders sums, and a constraint that cancels terms of 1e5 down to 0 differs
+   by rounding at 1e5, not at 0);
 3. from x0, SciPy's own solvers with finite-difference derivatives and tight
    stopping rules, tried in turn until one reaches f* (as in 1.) with a
    violation <= 1e-6: the table names the first that does and its f. The
@@ -140,15 +144,41 @@ def _as(framework: str, x: np.ndarray):
     return tf.constant(x, dtype=tf.float64)
 
 
+def _compiled(framework: str, fn, n: int):
+    """fn compiled as extopt compiles it: jax.jit, or tf.function on a float64
+    vector of n (a symbolic tensor: no len, no iteration)."""
+    if framework == "jax":
+        import jax
+
+        return jax.jit(fn)
+    import tensorflow as tf
+
+    return tf.function(fn, input_signature=[tf.TensorSpec([n], tf.float64)], autograph=False)
+
+
 def check_frameworks(problem: TestProblem, points: list[np.ndarray], ops: dict) -> float:
-    """Check 2: the largest |a - b| / max(1, |a|) between NumPy and a framework,
-    over f and the constraints at the points."""
+    """Check 2: the largest |a - b| / max(1, |a|, |x . grad a|) between NumPy and a
+    framework, eager and (JAX, TensorFlow) compiled, over f and the constraints at
+    the points."""
+    functions = [problem.f, *problem.eq, *problem.ineq]
+    variants = []
+    for framework, o in ops.items():
+        eager = [lambda x, g=g, o=o: g(x, o) for g in functions]
+        variants.append((framework, eager))
+        if framework != "torch":
+            compiled = [_compiled(framework, g, problem.n) for g in eager]
+            variants.append((framework, compiled))
     worst = 0.0
     for x in points:
         reference = np.array(_values(problem, x, NUMPY))
-        for framework, o in ops.items():
-            other = np.array(_values(problem, _as(framework, x), o))
-            scale = np.maximum(1.0, np.abs(reference))
+        # the size of the terms a value is summed from, |x . grad| to first order:
+        # a constraint that cancels terms of 1e5 to 0 is compared at 1e5, not at 0
+        terms = np.array(
+            [abs(x * _gradient(lambda z, g=g: _float(g(z, NUMPY)), x)).sum() for g in functions]
+        )
+        scale = np.maximum(1.0, np.maximum(np.abs(reference), np.nan_to_num(terms)))
+        for framework, fns in variants:
+            other = np.array([_float(g(_as(framework, x))) for g in fns])
             with np.errstate(invalid="ignore"):
                 rel = np.abs(other - reference) / scale
             rel[np.isnan(reference) & np.isnan(other)] = 0.0

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from collection_base import TestProblem, product
 
 _SQRT3 = math.sqrt(3)
@@ -38,11 +39,9 @@ _HS8_A = math.sqrt((25 + math.sqrt(301)) / 2)
 
 
 def _hs25(x, o):
-    terms = []
-    for i in range(1, 100):
-        u = 25 + (-50 * math.log(0.01 * i)) ** (2 / 3)
-        terms.append((-0.01 * i + o.exp(-((u - x[1]) ** x[2]) / x[0])) ** 2)
-    return o.sum(o.stack(terms))
+    i = np.arange(1, 100)
+    u = o.const(25 + (-50 * np.log(0.01 * i)) ** (2 / 3), x)
+    return o.sum((-0.01 * o.const(i, x) + o.exp(-((u - x[1]) ** x[2]) / x[0])) ** 2)
 
 
 def _hs62(x, o):
@@ -240,7 +239,7 @@ def _hs109_eq(k):
 
 
 def _hs110(x, o):
-    return o.sum(o.log(x - 2) ** 2 + o.log(10 - x) ** 2) - product(list(x)) ** 0.2
+    return o.sum(o.log(x - 2) ** 2 + o.log(10 - x) ** 2) - product([x[i] for i in range(10)]) ** 0.2
 
 
 _C111 = [-6.089, -17.164, -34.054, -5.914, -24.721, -14.986, -24.1, -10.708, -26.662, -22.179]
@@ -545,7 +544,7 @@ HS = [
         xstar=[2.0, 3.0],
     ),
     TestProblem(
-        "HS13",
+        "HS13 (degenerate)",
         lambda x, o: (x[0] - 2) ** 2 + x[1] ** 2,
         [-2.0, -2.0],
         1.0,
@@ -901,7 +900,7 @@ HS = [
     ),
     TestProblem(
         "HS45",
-        lambda x, o: 2 - product(list(x)) / 120,
+        lambda x, o: 2 - product([x[i] for i in range(5)]) / 120,
         [2.0] * 5,
         1.0,
         bounds=([0.0] * 5, [1.0, 2.0, 3.0, 4.0, 5.0]),
@@ -1204,7 +1203,7 @@ HS = [
     ),
     TestProblem(
         "HS78",
-        lambda x, o: product(list(x)),
+        lambda x, o: product([x[i] for i in range(5)]),
         [-2.0, 1.5, 2.0, -1.0, -1.0],
         -2.91970040911,
         eq=_HS78_EQ,
@@ -1230,7 +1229,7 @@ HS = [
     ),
     TestProblem(
         "HS80",
-        lambda x, o: o.exp(product(list(x))),
+        lambda x, o: o.exp(product([x[i] for i in range(5)])),
         [-2.0, 2.0, 2.0, -1.0, -1.0],
         0.0539498477624,
         eq=_HS78_EQ,
@@ -1239,7 +1238,9 @@ HS = [
     ),
     TestProblem(
         "HS81",
-        lambda x, o: o.exp(product(list(x))) - 0.5 * (x[0] ** 3 + x[1] ** 3 + 1) ** 2,
+        lambda x, o: (
+            o.exp(product([x[i] for i in range(5)])) - 0.5 * (x[0] ** 3 + x[1] ** 3 + 1) ** 2
+        ),
         [-2.0, 2.0, 2.0, -1.0, -1.0],
         0.0539498477749,
         eq=_HS78_EQ,

@@ -10,7 +10,9 @@ are given here as printed (a point of the solution set where it gives a set)."""
 from __future__ import annotations
 
 import math
+from functools import partial
 
+import numpy as np
 from collection_base import TestProblem, product, sum_squares
 
 
@@ -41,9 +43,8 @@ def _helical(x, o):
 
 
 def _jennrich_sampson(x, o, m=10):
-    return sum_squares(
-        o, [2 + 2 * i - (o.exp(i * x[0]) + o.exp(i * x[1])) for i in range(1, m + 1)]
-    )
+    i = o.const(list(range(1, m + 1)), x)
+    return o.sum((2 + 2 * i - (o.exp(i * x[0]) + o.exp(i * x[1]))) ** 2)
 
 
 _BARD_Y = [0.14, 0.18, 0.22, 0.25, 0.29, 0.32, 0.35, 0.39, 0.37, 0.58, 0.73, 0.96, 1.34, 2.10, 4.39]
@@ -108,19 +109,14 @@ _MEYER_Y = [
 
 
 def _meyer(x, o):
-    return sum_squares(
-        o,
-        [x[0] * o.exp(x[1] / (45 + 5 * i + x[2])) - y for i, y in enumerate(_MEYER_Y, start=1)],
-    )
+    t = o.const([45 + 5 * i for i in range(1, 17)], x)
+    return o.sum((x[0] * o.exp(x[1] / (t + x[2])) - o.const(_MEYER_Y, x)) ** 2)
 
 
 def _gulf(x, o, m=99):
-    terms = []
-    for i in range(1, m + 1):
-        t = i / 100
-        y = 25 + (-50 * math.log(t)) ** (2 / 3)
-        terms.append(o.exp(-(o.abs(y - x[1]) ** x[2]) / x[0]) - t)
-    return sum_squares(o, terms)
+    t = [i / 100 for i in range(1, m + 1)]
+    y = o.const([25 + (-50 * math.log(ti)) ** (2 / 3) for ti in t], x)
+    return o.sum((o.exp(-(o.abs(y - x[1]) ** x[2]) / x[0]) - o.const(t, x)) ** 2)
 
 
 def _box(x, o):
@@ -133,9 +129,9 @@ def _box(x, o):
     return sum_squares(o, terms)
 
 
-def _powell_singular(x, o):
+def _powell_singular(x, o, n=4):
     terms = []
-    for k in range(0, len(x), 4):
+    for k in range(0, n, 4):
         a, b, c, d = x[k], x[k + 1], x[k + 2], x[k + 3]
         terms += [
             a + 10 * b,
@@ -222,22 +218,17 @@ _OSBORNE1_Y = [
 
 
 def _osborne1(x, o):
-    terms = []
-    for i, y in enumerate(_OSBORNE1_Y, start=1):
-        t = 10 * (i - 1)
-        terms.append(y - (x[0] + x[1] * o.exp(-t * x[3]) + x[2] * o.exp(-t * x[4])))
-    return sum_squares(o, terms)
+    t = o.const([10 * i for i in range(33)], x)
+    model = x[0] + x[1] * o.exp(-t * x[3]) + x[2] * o.exp(-t * x[4])
+    return o.sum((o.const(_OSBORNE1_Y, x) - model) ** 2)
 
 
 def _biggs_exp6(x, o, m=13):
-    terms = []
-    for i in range(1, m + 1):
-        t = 0.1 * i
-        y = math.exp(-t) - 5 * math.exp(-10 * t) + 3 * math.exp(-4 * t)
-        terms.append(
-            x[2] * o.exp(-t * x[0]) - x[3] * o.exp(-t * x[1]) + x[5] * o.exp(-t * x[4]) - y
-        )
-    return sum_squares(o, terms)
+    t = [0.1 * i for i in range(1, m + 1)]
+    y = o.const([math.exp(-ti) - 5 * math.exp(-10 * ti) + 3 * math.exp(-4 * ti) for ti in t], x)
+    t = o.const(t, x)
+    model = x[2] * o.exp(-t * x[0]) - x[3] * o.exp(-t * x[1]) + x[5] * o.exp(-t * x[4])
+    return o.sum((model - y) ** 2)
 
 
 # MGH prints these 65 values in 13 rows of 5
@@ -253,77 +244,62 @@ _OSBORNE2_Y = [
 
 
 def _osborne2(x, o):
-    terms = []
-    for i, y in enumerate(_OSBORNE2_Y, start=1):
-        t = (i - 1) / 10
-        terms.append(
-            y
-            - (
-                x[0] * o.exp(-t * x[4])
-                + x[1] * o.exp(-((t - x[8]) ** 2) * x[5])
-                + x[2] * o.exp(-((t - x[9]) ** 2) * x[6])
-                + x[3] * o.exp(-((t - x[10]) ** 2) * x[7])
-            )
-        )
-    return sum_squares(o, terms)
+    t = o.const([i / 10 for i in range(65)], x)
+    model = (
+        x[0] * o.exp(-t * x[4])
+        + x[1] * o.exp(-((t - x[8]) ** 2) * x[5])
+        + x[2] * o.exp(-((t - x[9]) ** 2) * x[6])
+        + x[3] * o.exp(-((t - x[10]) ** 2) * x[7])
+    )
+    return o.sum((o.const(_OSBORNE2_Y, x) - model) ** 2)
 
 
-def _watson(x, o):
-    n = len(x)
-    terms = []
-    for i in range(1, 30):
-        t = i / 29
-        s1 = sum((j - 1) * x[j - 1] * t ** (j - 2) for j in range(2, n + 1))
-        s2 = sum(x[j - 1] * t ** (j - 1) for j in range(1, n + 1))
-        terms.append(s1 - s2**2 - 1)
-    terms += [x[0], x[1] - x[0] ** 2 - 1]
-    return sum_squares(o, terms)
+def _watson(x, o, n):
+    t = np.arange(1, 30) / 29
+    # f_i = sum_{j>=2} (j-1) x_j t_i^(j-2) - (sum_j x_j t_i^(j-1))^2 - 1, i = 1..29
+    s1 = sum((j - 1) * x[j - 1] * o.const(t ** (j - 2), x) for j in range(2, n + 1))
+    s2 = sum(x[j - 1] * o.const(t ** (j - 1), x) for j in range(1, n + 1))
+    return o.sum((s1 - s2**2 - 1) ** 2) + sum_squares(o, [x[0], x[1] - x[0] ** 2 - 1])
 
 
 def _extended_rosenbrock(x, o):
     return o.sum(100 * (x[1::2] - x[0::2] ** 2) ** 2 + (1 - x[0::2]) ** 2)
 
 
-def _penalty1(x, o):
-    n = len(x)
+def _penalty1(x, o, n):
     a = math.sqrt(1e-5)
     return sum_squares(o, [a * (x[i] - 1) for i in range(n)] + [o.sum(x**2) - 0.25])
 
 
-def _penalty2(x, o):
-    n = len(x)
+def _penalty2(x, o, n):
     a = math.sqrt(1e-5)
-    terms = [x[0] - 0.2]
-    for i in range(2, n + 1):  # i as in the paper, x[i - 1] is x_i
-        y = math.exp(i / 10) + math.exp((i - 1) / 10)
-        terms.append(a * (o.exp(x[i - 1] / 10) + o.exp(x[i - 2] / 10) - y))
-    for i in range(n + 1, 2 * n):
-        terms.append(a * (o.exp(x[i - n] / 10) - math.exp(-1 / 10)))
-    terms.append(sum((n - j) * x[j] ** 2 for j in range(n)) - 1)
-    return sum_squares(o, terms)
+    i = np.arange(2, n + 1)  # f_i for 2 <= i <= n, then n < i < 2n
+    y = o.const(np.exp(i / 10) + np.exp((i - 1) / 10), x)
+    middle = o.sum((a * (o.exp(x[1:] / 10) + o.exp(x[:-1] / 10) - y)) ** 2)
+    tail = o.sum((a * (o.exp(x[1:] / 10) - math.exp(-1 / 10))) ** 2)
+    last = o.sum(o.const(np.arange(n, 0, -1), x) * x**2) - 1
+    return (x[0] - 0.2) ** 2 + middle + tail + last**2
 
 
-def _variably(x, o):
-    n = len(x)
+def _variably(x, o, n):
     j = [x[k] - 1 for k in range(n)]
     s = sum((k + 1) * (x[k] - 1) for k in range(n))
     return sum_squares(o, [*j, s, s * s])
 
 
-def _trigonometric(x, o):
-    n = len(x)
+def _trigonometric(x, o, n):
     total = n - o.sum(o.cos(x))
     return sum_squares(o, [total + (i + 1) * (1 - o.cos(x[i])) - o.sin(x[i]) for i in range(n)])
 
 
-def _brown_almost_linear(x, o):
-    n = len(x)
+def _brown_almost_linear(x, o, n):
     total = o.sum(x)
-    return sum_squares(o, [x[i] + total - (n + 1) for i in range(n - 1)] + [product(list(x)) - 1])
+    return sum_squares(
+        o, [x[i] + total - (n + 1) for i in range(n - 1)] + [product([x[i] for i in range(n)]) - 1]
+    )
 
 
-def _boundary(x, o):
-    n = len(x)
+def _boundary(x, o, n):
     h = 1 / (n + 1)
     terms = []
     for i in range(n):
@@ -334,8 +310,7 @@ def _boundary(x, o):
     return sum_squares(o, terms)
 
 
-def _integral(x, o):
-    n = len(x)
+def _integral(x, o, n):
     h = 1 / (n + 1)
     t = [(j + 1) * h for j in range(n)]
     cubes = [(x[j] + t[j] + 1) ** 3 for j in range(n)]
@@ -347,8 +322,7 @@ def _integral(x, o):
     return sum_squares(o, terms)
 
 
-def _broyden_tridiagonal(x, o):
-    n = len(x)
+def _broyden_tridiagonal(x, o, n):
     terms = []
     for i in range(n):
         left = x[i - 1] if i > 0 else 0.0
@@ -357,8 +331,7 @@ def _broyden_tridiagonal(x, o):
     return sum_squares(o, terms)
 
 
-def _broyden_banded(x, o, ml=5, mu=1):
-    n = len(x)
+def _broyden_banded(x, o, n, ml=5, mu=1):
     terms = []
     for i in range(n):
         band = [j for j in range(max(0, i - ml), min(n - 1, i + mu) + 1) if j != i]
@@ -366,27 +339,24 @@ def _broyden_banded(x, o, ml=5, mu=1):
     return sum_squares(o, terms)
 
 
-def _linear_full_rank(x, o, m=20):
-    n = len(x)
+def _linear_full_rank(x, o, n, m=20):
     s = 2 / m * o.sum(x)
     # the m - n equal residuals -(2/m) sum(x) - 1 counted once, times m - n
     return sum_squares(o, [x[i] - s - 1 for i in range(n)]) + (m - n) * (s + 1) ** 2
 
 
-def _linear_rank1(x, o, m=20):
-    s = sum((j + 1) * x[j] for j in range(len(x)))
+def _linear_rank1(x, o, n, m=20):
+    s = sum((j + 1) * x[j] for j in range(n))
     return sum_squares(o, [i * s - 1 for i in range(1, m + 1)])
 
 
-def _linear_rank1_zero(x, o, m=20):
-    n = len(x)
+def _linear_rank1_zero(x, o, n, m=20):
     s = sum((j + 1) * x[j] for j in range(1, n - 1))
     # f_1 = f_m = -1 add 2
     return sum_squares(o, [(i - 1) * s - 1 for i in range(2, m)]) + 2
 
 
-def _chebyquad(x, o):
-    n = len(x)
+def _chebyquad(x, o, n):
     y = 2 * x - 1
     t_prev, t_cur = 1.0 + 0 * y, y  # T_0, T_1 of the shifted Chebyshev polynomials
     terms = []
@@ -527,7 +497,7 @@ MGH = [
         4.01377e-2,
         fstar_digits=6,
     ),
-    TestProblem("MGH20 Watson (n=6)", _watson, [0.0] * 6, 2.28767e-3, fstar_digits=6),
+    TestProblem("MGH20 Watson (n=6)", partial(_watson, n=6), [0.0] * 6, 2.28767e-3, fstar_digits=6),
     TestProblem(
         "MGH21 Extended Rosenbrock (n=10)",
         _extended_rosenbrock,
@@ -537,29 +507,31 @@ MGH = [
     ),
     TestProblem(
         "MGH22 Extended Powell singular (n=8)",
-        _powell_singular,
+        partial(_powell_singular, n=8),
         [3.0, -1.0, 0.0, 1.0] * 2,
         0.0,
         xstar=[0.0] * 8,
     ),
     TestProblem(
         "MGH23 Penalty I (n=10)",
-        _penalty1,
+        partial(_penalty1, n=10),
         [float(j) for j in range(1, 11)],
         7.08765e-5,
         fstar_digits=6,
     ),
-    TestProblem("MGH24 Penalty II (n=10)", _penalty2, [0.5] * 10, 2.93660e-4, fstar_digits=6),
+    TestProblem(
+        "MGH24 Penalty II (n=10)", partial(_penalty2, n=10), [0.5] * 10, 2.93660e-4, fstar_digits=6
+    ),
     TestProblem(
         "MGH25 Variably dimensioned (n=10)",
-        _variably,
+        partial(_variably, n=10),
         [1 - (j + 1) / 10 for j in range(10)],
         0.0,
         xstar=[1.0] * 10,
     ),
     TestProblem(
         "MGH26 Trigonometric (n=5)",
-        _trigonometric,
+        partial(_trigonometric, n=5),
         [0.2] * 5,
         0.0,
         note="the paper gives f = 0 for every n; from x0 = 1/n descent reaches it for n = 5 "
@@ -567,7 +539,7 @@ MGH = [
     ),
     TestProblem(
         "MGH27 Brown almost-linear (n=10)",
-        _brown_almost_linear,
+        partial(_brown_almost_linear, n=10),
         [0.5] * 10,
         0.0,
         xstar=[1.0] * 10,
@@ -576,28 +548,30 @@ MGH = [
     ),
     TestProblem(
         "MGH28 Discrete boundary value (n=10)",
-        _boundary,
+        partial(_boundary, n=10),
         [(j + 1) / 11 * ((j + 1) / 11 - 1) for j in range(10)],
         0.0,
     ),
     TestProblem(
         "MGH29 Discrete integral equation (n=10)",
-        _integral,
+        partial(_integral, n=10),
         [(j + 1) / 11 * ((j + 1) / 11 - 1) for j in range(10)],
         0.0,
     ),
-    TestProblem("MGH30 Broyden tridiagonal (n=10)", _broyden_tridiagonal, [-1.0] * 10, 0.0),
-    TestProblem("MGH31 Broyden banded (n=10)", _broyden_banded, [-1.0] * 10, 0.0),
+    TestProblem(
+        "MGH30 Broyden tridiagonal (n=10)", partial(_broyden_tridiagonal, n=10), [-1.0] * 10, 0.0
+    ),
+    TestProblem("MGH31 Broyden banded (n=10)", partial(_broyden_banded, n=10), [-1.0] * 10, 0.0),
     TestProblem(
         "MGH32 Linear function, full rank (n=10, m=20)",
-        _linear_full_rank,
+        partial(_linear_full_rank, n=10),
         [1.0] * 10,
         10.0,
         xstar=[-1.0] * 10,
     ),
     TestProblem(
         "MGH33 Linear function, rank 1 (n=10, m=20)",
-        _linear_rank1,
+        partial(_linear_rank1, n=10),
         [1.0] * 10,
         20 * 19 / (2 * 41),
         xstar=[_RANK1] * 10,
@@ -605,7 +579,7 @@ MGH = [
     ),
     TestProblem(
         "MGH34 Linear function, rank 1 with zero columns and rows (n=10, m=20)",
-        _linear_rank1_zero,
+        partial(_linear_rank1_zero, n=10),
         [1.0] * 10,
         (20**2 + 3 * 20 - 6) / (2 * 37),
         xstar=[1.0] + [_RANK1_ZERO] * 8 + [1.0],
@@ -613,7 +587,7 @@ MGH = [
     ),
     TestProblem(
         "MGH35 Chebyquad (n=8)",
-        _chebyquad,
+        partial(_chebyquad, n=8),
         [(j + 1) / 9 for j in range(8)],
         3.51687e-3,
         fstar_digits=6,
