@@ -546,6 +546,18 @@ def section_collection(smoke: bool) -> list[dict]:
     return collection.main(smoke=smoke)
 
 
+def section_alone(smoke: bool) -> list[dict]:
+    import alone
+
+    return alone.main(["--smoke"] if smoke else [])
+
+
+def section_verdict(smoke: bool) -> dict:
+    import verdict_cost
+
+    return verdict_cost.main(smoke=smoke)
+
+
 SECTIONS = {
     "overhead": section_overhead,
     "solves": section_solves,
@@ -555,6 +567,8 @@ SECTIONS = {
     "scale": section_scale,
     "import": section_import,
     "collection": section_collection,
+    "alone": section_alone,
+    "verdict": section_verdict,
 }
 
 
@@ -658,13 +672,35 @@ def targets(report: dict[str, Any]) -> list[dict[str, Any]]:
             add("frameworks imported by import extopt", len(r["frameworks imported"]), 0)
     for r in report.get("collection", []):
         if "summary" in r:
-            for row in r["summary"]:
-                add(
-                    f"collection solved, {row['contender']}",
-                    row["rate"],
-                    1.0 if row["contender"].startswith("extopt") else 0.0,
-                    at_most=False,
-                )
+            rates = {row["contender"]: row["rate"] for row in r["summary"]}
+            scipy_rate = rates.get("scipy finite differences", 0.0)
+            for contender, rate in rates.items():
+                if contender.startswith("extopt"):
+                    add(
+                        f"collection solved, {contender} (SciPy FD: {scipy_rate:.3g})",
+                        rate,
+                        scipy_rate,
+                        at_most=False,
+                    )
+    for family in report.get("alone", []):
+        for c in ("object", "minimize"):
+            who = "objects" if c == "object" else "extopt.minimize"
+            add(f"{family['family']}: solved alone, not by {who}", len(family["lost"][c]), 0)
+            add(
+                f"{family['family']}: valid by {who}, not a minimum independently",
+                len(family["valid_unverified"][c]),
+                0,
+            )
+    verdict = report.get("verdict")
+    if verdict:
+        for row in verdict["summary"]:
+            add(f"verdict's share of the fit time, {row['api']}", row["total fraction"], 0.05)
+        big = verdict["large"]
+        add(
+            f"verdict memory per parameter at n = {big['n']} (bytes)",
+            big["bytes per parameter"],
+            1000,
+        )
     return out
 
 

@@ -40,6 +40,8 @@ def test_every_section_reports(smoke):
         "scale",
         "import",
         "collection",
+        "alone",
+        "verdict",
     ):
         assert smoke[section], section
     assert smoke["smoke"] is True
@@ -100,3 +102,17 @@ def test_exact_derivatives_solve_the_whole_smoke_collection(smoke):
     extopt_rows = [r for r in rows if r["contender"].startswith("extopt")]
     assert extopt_rows
     assert all(r["success"] for r in extopt_rows), [r for r in extopt_rows if not r["success"]]
+
+
+def test_the_wrapper_is_never_worse_than_the_library_alone_on_the_smoke_set(smoke):
+    for family in smoke["alone"]:
+        for c in ("object", "minimize"):
+            assert family["lost"][c] == [], (family["family"], c)
+            assert family["valid_unverified"][c] == [], (family["family"], c)
+
+
+def test_the_verdict_cost_is_measured(smoke):
+    verdict = smoke["verdict"]
+    assert all(0 <= row["total fraction"] < 1 for row in verdict["summary"])
+    big = verdict["large"]
+    assert big["valid"] and big["bytes per parameter"] > 0

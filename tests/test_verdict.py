@@ -254,6 +254,20 @@ def test_an_exact_saddle_at_the_start_is_never_valid():
     assert fit.fun == pytest.approx(-1.0, abs=1e-8)
 
 
+def test_a_plateau_is_never_valid():
+    """Far from its well the loss is constant to the last bit (the exponential
+    underflows): gradient and Hessian exactly zero, no evidence of a minimum."""
+
+    def well(x):
+        return -jnp.exp(-jnp.sum(x**2))
+
+    start = jnp.array([40.0, 30.0])
+    res = extopt.minimize(well, start)
+    assert res.success and not res.valid and res.reasons == ["curvature"]
+    assert "plateau" in res.verdict["curvature"].text
+    assert not extopt.ScipyLBFGSB().minimize(well, start).valid
+
+
 def test_unbounded_below_is_not_valid():
     fit = extopt.ScipyLBFGSB().minimize(lambda x: x[0] ** 2 - x[1] ** 2, jnp.zeros(2))
     assert not fit.valid and fit.fun < -1e6

@@ -77,7 +77,8 @@ def clip_start(
     )
     warn(
         f"x0 is outside the bounds at {outside.size} element(s) (first: {packer.locate(i)} = "
-        f"{x0[i]} is {side}); extopt starts from the nearest point inside the bounds."
+        f"{x0[i]} is {side}); extopt starts from the nearest point inside the bounds "
+        "(Ipopt from the point given, which it moves inside itself)."
     )
     return np.clip(x0, lower, upper)
 

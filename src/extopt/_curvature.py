@@ -327,6 +327,9 @@ class Curvature:
     method: str
     free: int
     rtol: float
+    #: no free direction curves at all (the Hessian there is zero): a plateau,
+    #: where no second-order evidence can tell a minimum
+    flat: bool = False
 
 
 def curvature_rtol(problem: Any, method: str) -> float:
@@ -442,6 +445,7 @@ def _dense(problem, x, g, space, lam, method, rtol, label) -> Curvature:
         label,
         int(w.size),
         rtol,
+        flat=bool(np.all(spectrum.h == 0.0)),
     )
 
 
@@ -507,7 +511,9 @@ def _matrix_free(problem, x, g, space, lam, method, rtol, label, k) -> Curvature
         d = space.embed(space.project(vec))
         direction = d / max(np.linalg.norm(d), 1e-300)
     relative = low / scale if scale > 0 else 0.0
-    return Curvature(max(edm, 0.0), low, top, relative, negative, direction, label, k, rtol)
+    return Curvature(
+        max(edm, 0.0), low, top, relative, negative, direction, label, k, rtol, flat=scale == 0
+    )
 
 
 #: LOBPCG iterations for the largest curvature (a scale) and the smallest one,

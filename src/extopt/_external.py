@@ -171,6 +171,14 @@ class Task:
         self._ev = ev
         self.n = problem.n
         self.x0 = np.array(x0, dtype=np.float64)
+        #: The start as the user gave it where it lay outside the bounds (`x0`
+        #: is moved inside), on the first run only: for algorithms that move an
+        #: infeasible start inside themselves. None otherwise.
+        self.x0_given = (
+            problem.x0_given
+            if restart == 0 and problem.x0_given is not None and np.array_equal(x0, problem.x0)
+            else None
+        )
         self.bounded = problem.bounds is not None
         if self.bounded:
             self.lower, self.upper = (np.array(b, dtype=np.float64) for b in problem.bounds)

@@ -224,8 +224,10 @@ class Ipopt(BaseMinimizer):
             warm if warm is not None else (np.zeros(m), np.zeros(n), np.zeros(n))
         )
         try:
+            # a start outside the bounds as given: Ipopt pushes it inside itself
+            start = task.x0_given if task.x0_given is not None else task.x0
             x, _, status = problem.solve(
-                task.x0.copy(), mult_g=mult_g, mult_x_L=mult_x_L, mult_x_U=mult_x_U
+                start.copy(), mult_g=mult_g, mult_x_L=mult_x_L, mult_x_U=mult_x_U
             )
         except Exception:
             if calls.error is None:

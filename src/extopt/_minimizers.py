@@ -404,7 +404,9 @@ class BaseMinimizer:
         x0 = problem.x0
         if init is not None:
             x0, steps = _apply_init(init, names, x0, steps, problem)
-        problem = dataclasses.replace(problem, x0=x0)
+        # a start taken from init is no start the user gave outside the bounds
+        given = problem.x0_given if init is None else None
+        problem = dataclasses.replace(problem, x0=x0, x0_given=given)
         result = self._fit(problem, loss.errordef, names, steps, loss, init)
         result._leaves = (
             problem.backend.flatten(spec.values)[0] if spec.given_as == "tree" else None
@@ -684,9 +686,11 @@ class BaseMinimizer:
         result["names"] = names if isinstance(names, ElementNames) else list(names)
         result["fmin"] = result.fun
         value = result.__dict__.get("_criterion")  # computed after the run, if it was
+        verdict = result.__dict__.get("_verdict")  # ... and judged
         if value is None:
             value = edm(result) if self.criterion is None else self._criterion_value(result)
-        verdict = self._judge(result, problem, errordef, names, value)
+        if verdict is None:
+            verdict = self._judge(result, problem, errordef, names, value)
         evidence = gather(result)
         curvature = evidence.curvature
         result["edm"] = value

@@ -45,6 +45,9 @@ class Problem:
     jac: Any  # None (backend's), "user", or a finite-difference scheme name
     fun: Callable[..., Any]
     args: tuple
+    #: The start as given, where it lay outside the bounds (x0 is moved inside);
+    #: for algorithms that move an infeasible start inside themselves (Ipopt).
+    x0_given: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -95,7 +98,9 @@ class Problem:
             raise InputError(f"x0 must be finite; {packer.locate(i)} is {x0_flat[i]}.")
 
         flat_bounds = normalize_bounds(bounds, packer)
+        given = x0_flat
         x0_flat = clip_start(x0_flat, flat_bounds, packer)
+        x0_given = None if x0_flat is given else given
 
         eqs = normalize_functions(equalities, "equalities")
         ineqs = normalize_functions(inequalities, "inequalities")
@@ -114,7 +119,9 @@ class Problem:
         if eqs or ineqs or blocks:
             kinds = ["eq"] * len(eqs) + ["ineq"] * len(ineqs)
             cset = ConstraintSet(functions.constraint_packers, kinds, blocks)
-        return cls(backend, packer, x0_flat, flat_bounds, functions, cset, jac_mode, fun, args)
+        return cls(
+            backend, packer, x0_flat, flat_bounds, functions, cset, jac_mode, fun, args, x0_given
+        )
 
     # -- user-supplied second derivatives --------------------------------------------
     def user_hess(self, hess: Callable[..., Any]) -> Callable[[np.ndarray], Any]:

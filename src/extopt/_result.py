@@ -417,4 +417,4 @@ def _to_numpy(leaf: Any) -> Any:
 def _replace_x0(problem: Any, x0: np.ndarray) -> Any:
     import dataclasses
 
-    return dataclasses.replace(problem, x0=np.asarray(x0, dtype=np.float64))
+    return dataclasses.replace(problem, x0=np.asarray(x0, dtype=np.float64), x0_given=None)

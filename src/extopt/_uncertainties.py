@@ -250,7 +250,7 @@ def _profile_point(
     lower, upper = lower.copy(), upper.copy()
     lower[i] = upper[i] = theta
     start = np.clip(start, lower, upper)
-    fixed = dataclasses.replace(problem, x0=start, bounds=(lower, upper))
+    fixed = dataclasses.replace(problem, x0=start, bounds=(lower, upper), x0_given=None)
     res = minimizer.minimize(fixed)
     f, x = res.fun, res.x_flat
     if problem.constraints is None:

@@ -154,6 +154,7 @@ def gather(result: Any) -> Evidence:
     g = result.get("jac_flat")
     counted = Counted(result._problem.functions, x, result.fun, g, c)
     problem = dataclasses.replace(result._problem, functions=counted.functions)
+    problem.__dict__["eps"] = result._problem.eps  # known: no second look at the leaves
     parts = []
     if not math.isfinite(result.fun):
         parts.append(f"the loss is {result.fun}")
@@ -327,12 +328,18 @@ def judge(
         checks.append(Check("curvature", True, "no free direction (every parameter is held)"))
     else:
         low = curvature.min_curvature
-        ok = not curvature.negative
-        text = (
-            f"smallest curvature {low:.3g} in the {curvature.free} free direction(s) "
-            f"({curvature.relative:.3g} relative to the diagonal)"
-            + ("" if ok else ": a saddle point or a maximum")
-        )
+        ok = not (curvature.negative or curvature.flat)
+        if curvature.flat:
+            text = (
+                f"the loss does not curve in any of the {curvature.free} free direction(s) "
+                "(a zero Hessian): a plateau, no evidence of a minimum"
+            )
+        else:
+            text = (
+                f"smallest curvature {low:.3g} in the {curvature.free} free direction(s) "
+                f"({curvature.relative:.3g} relative to the diagonal)"
+                + ("" if ok else ": a saddle point or a maximum")
+            )
         checks.append(Check("curvature", ok, text, float(curvature.relative), -curvature.rtol))
 
     v = evidence.violation
