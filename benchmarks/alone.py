@@ -511,7 +511,7 @@ def local_check(problem, x: np.ndarray) -> tuple[float, float]:
     problem's JAX derivatives (no extopt code): the EDM, 1/2 g^T H^-1 g of the
     Lagrangian in the directions the active bounds and constraints leave free
     (active: within 1e-4, so that interior points count), and the smallest
-    eigenvalue of that reduced Hessian."""
+    eigenvalue of that reduced Hessian scaled by its diagonal."""
     from scipy.linalg import null_space
 
     d = derivatives(problem)
@@ -548,6 +548,11 @@ def local_check(problem, x: np.ndarray) -> tuple[float, float]:
     hr, gr = z.T @ h @ z, z.T @ g_l
     if hr.size == 0:
         return 0.0, math.nan
+    # equilibrated by the diagonal (the EDM does not change): badly scaled
+    # problems (MGH3, MGH4: parameters 1e6 apart) have eigenvalues 1e12 apart
+    d = np.abs(np.diag(hr))
+    s = 1.0 / np.sqrt(np.where(d > 0, d, max(float(d.max()), 1.0)))
+    hr, gr = s[:, None] * hr * s, s * gr
     w, v = np.linalg.eigh(0.5 * (hr + hr.T))
     scale = max(float(np.max(np.abs(w))), 1e-300)
     if w[0] < -1e-6 * scale:

@@ -456,6 +456,7 @@ def with_scipy_blocks(functions: FlatFunctions, blocks: Sequence[ScipyBlock]) ->
         everything=None,
         constraints_hess=None,
         constraints_hessp=None,
+        lagrangian_hess=None,
     )
     if all(b.jac is not None for b in blocks) and (not own or functions.constraints_jac):
 

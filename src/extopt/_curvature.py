@@ -137,9 +137,13 @@ def lagrangian_hessian(
     plus the curvature of the constraints that push (a parameter on a circle
     is held by the circle's curvature too); the loss Hessian alone without
     multipliers."""
-    h = hessian(problem, x, method)
     functions = problem.functions
-    if lam is None or problem.constraints is None or not np.any(lam):
+    pushing = lam is not None and problem.constraints is not None and bool(np.any(lam))
+    if pushing and method == "autodiff" and functions.lagrangian_hess is not None:
+        with problem.backend.session():  # one fused call
+            return symmetric(functions.lagrangian_hess(x, np.asarray(lam, dtype=np.float64)))
+    h = hessian(problem, x, method)
+    if not pushing:
         return h
     lam = np.asarray(lam, dtype=np.float64)
     with problem.backend.session():
@@ -260,17 +264,30 @@ class FreeSpace:
 
     def basis(self) -> np.ndarray:
         """An orthonormal basis of the free directions, (n, k), dense."""
-        from scipy.linalg import null_space
-
         idx = np.flatnonzero(self.free)
-        inner = np.eye(idx.size) if self.A is None else null_space(self.A)
+        inner = np.eye(idx.size) if self.A is None else self._svd()[1]
         z = np.zeros((self.n, inner.shape[1]))
         z[idx] = inner
         return z
 
+    def _svd(self) -> tuple[np.ndarray, np.ndarray]:
+        """(row space, null space) of A over the free parameters, from one SVD
+        (for dense problems; the projector of large ones takes a QR)."""
+        if self._q is None or not hasattr(self, "_null"):
+            m = self.A.shape[1]
+            if self.A.size == 0:
+                self._q, self._null = np.zeros((m, 0)), np.eye(m)
+            else:
+                _, sv, vt = np.linalg.svd(self.A, full_matrices=True)
+                rank = int(np.sum(sv > 1e-12 * max(1.0, float(sv[0])))) if sv.size else 0
+                self._q, self._null = vt[:rank].T, vt[rank:].T
+        return self._q, self._null
+
     def _rows_q(self) -> np.ndarray | None:
         if self.A is None:
             return None
+        if self.A.shape[1] <= DENSE_HESSIAN_MAX:
+            return self._svd()[0]
         if self._q is None:
             if self.A.size == 0:  # every parameter is held by its bounds
                 self._q = np.zeros((self.A.shape[1], 0))

@@ -158,11 +158,11 @@ def gather(result: Any) -> Evidence:
     parts = []
     if not math.isfinite(result.fun):
         parts.append(f"the loss is {result.fun}")
-    if g is not None and not np.all(np.isfinite(g)):
+    if g is not None and not np.isfinite(g).all():
         parts.append("the gradient is not finite")
-    if c is not None and not np.all(np.isfinite(c)):
+    if c is not None and not np.isfinite(c).all():
         parts.append("a constraint is not finite")
-    if J is not None and not np.all(np.isfinite(J)):
+    if J is not None and not np.isfinite(J).all():
         parts.append("a constraint Jacobian is not finite")
     finite = not parts
     space = FreeSpace.at(problem, x, c, J, lam, result.__dict__.get("_bound_mult"))
@@ -194,6 +194,7 @@ _KIND = {
     "constraints_jac": ("ncjev",),
     "constraints_hessp": ("nchev",),
     "constraints_hess": ("nchev",),
+    "lagrangian_hess": ("nhev", "nchev"),
     "value_constraints": ("nfev", "ncev"),
     "everything": ("nfev", "njev", "ncev", "ncjev"),
 }

@@ -97,6 +97,9 @@ class FlatFunctions:
     constraints_jac: Callable[[Array], Array] | None = None
     constraints_hessp: Callable[[Array, Array, Array], Array] | None = None
     constraints_hess: Callable[[Array, Array], Array] | None = None
+    #: The Hessian of the Lagrangian f - v . c in one call, where the backend
+    #: fuses it (the verdict's; else the two pieces above).
+    lagrangian_hess: Callable[[Array, Array], Array] | None = None
     value_constraints: Callable[[Array], tuple[float, Array]] | None = None
     everything: Callable[[Array], tuple[float, Array, Array, Array]] | None = None
     #: Packers of each constraint function's output (equalities, then inequalities).

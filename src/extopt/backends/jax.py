@@ -294,6 +294,9 @@ def _build(
     def constraints_hess(x, v, d):
         return jax.hessian(lagrangian_c)(x, v, d)
 
+    def lagrangian_hess(x, v, d):
+        return jax.hessian(lambda y: loss(y, d) - lagrangian_c(y, v, d))(x)
+
     jitted = {
         "value": jax.jit(loss),
         "grad": jax.jit(grad),
@@ -309,6 +312,7 @@ def _build(
             everything=jax.jit(everything),
             constraints_hessp=jax.jit(constraints_hessp),
             constraints_hess=jax.jit(constraints_hess),
+            lagrangian_hess=jax.jit(lagrangian_hess),
         )
     return jitted, tuple(packers), m
 
@@ -361,6 +365,7 @@ def _flat_functions(model: Model, compiled, dyn) -> FlatFunctions:
     all_jit = jitted["everything"]
     chp_jit = jitted["constraints_hessp"]
     ch_jit = jitted["constraints_hess"]
+    lh_jit = jitted["lagrangian_hess"]
     g_end = 1 + n
     c_end = g_end + m
 
@@ -389,5 +394,10 @@ def _flat_functions(model: Model, compiled, dyn) -> FlatFunctions:
     functions.value_constraints = value_constraints
     functions.everything = everything
     functions.constraints_hessp = constraints_hessp
+
+    def lagrangian_hess(x, v):
+        return asarray(lh_jit(x, v, dyn))
+
     functions.constraints_hess = constraints_hess
+    functions.lagrangian_hess = lagrangian_hess
     return functions
