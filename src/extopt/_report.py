@@ -119,9 +119,29 @@ def report(
     res._problem = problem
     res._c, res._J, res._lam = c, J, lam
     res._residual = measures["residual"] if g is not None else None
-    res._bound_mult = measures["bound_multipliers"] if g is not None else None
+    res._bound_mult = (
+        _pushing(measures, x, problem.bounds)
+        if g is not None and problem.bounds is not None
+        else None
+    )
     res._stopped = False  # True when the user's callback ended the run
     return res
+
+
+def _pushing(measures: dict, x: np.ndarray, bounds: Any) -> tuple[np.ndarray, np.ndarray]:
+    """How hard each bound pushes: the bound multipliers, and near a bound
+    (within 1e-3, relative) the gradient's push into it, as an algorithm that
+    keeps inside its limits (Minuit's transform, an interior point) leaves a
+    parameter a little short of its bound."""
+    z_lower, z_upper = (np.array(z, dtype=np.float64) for z in measures["bound_multipliers"])
+    r = measures["residual"]
+    lower, upper = bounds
+    with np.errstate(invalid="ignore"):
+        near_lo = np.isfinite(lower) & (x - lower <= 1e-3 * (1.0 + np.abs(lower)))
+        near_up = np.isfinite(upper) & (upper - x <= 1e-3 * (1.0 + np.abs(upper)))
+    z_lower = np.where(near_lo & (z_lower == 0), np.maximum(r, 0.0), z_lower)
+    z_upper = np.where(near_up & (z_upper == 0), np.maximum(-r, 0.0), z_upper)
+    return z_lower, z_upper
 
 
 def _value(ev: Evaluator, x: np.ndarray) -> float:
