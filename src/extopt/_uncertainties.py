@@ -24,17 +24,11 @@ from typing import Any
 
 import numpy as np
 
-from ._curvature import (
-    FreeSpace,
-    Spectrum,
-    curvature_rtol,
-    default_method,
-    fd_hessian,
-    symmetric,
-)
-from ._curvature import hessian as _hessian
-from ._curvature import lagrangian_hessian as _lagrangian_hessian
+from ._curvature import FreeSpace, Spectrum, curvature_rtol
 from ._errors import InputError, MethodError, describe
+from ._hessians import default_method, fd_hessian, symmetric
+from ._hessians import hessian as _hessian
+from ._hessians import lagrangian_hessian as _lagrangian_hessian
 
 #: One standard deviation of a normal distribution, the default confidence level.
 ONE_SIGMA = 0.6826894921370859

@@ -245,7 +245,7 @@ def _lagrangian_gradient(result: Any, problem: Any, lam: Any) -> np.ndarray:
     if problem.has_gradient and residual is not None:
         return np.asarray(residual, dtype=np.float64)
     from ._constraints import kkt
-    from ._curvature import fd_jacobian, gradient_at
+    from ._hessians import fd_jacobian, gradient_at
 
     x = result.x_flat
     g = gradient_at(problem, x)
