@@ -108,8 +108,8 @@ def extopt_solve(loss: Callable, x0: Any, method: str = "L-BFGS-B", **kw) -> Sol
             res.x_flat,
             res.fun,
             res.nfev,
-            res.njev,
-            nhev=res.nhev,
+            res.counts["njev"],
+            nhev=res.counts["nhev"],
             calls_per_point=counts["ncalls"] / max(counts["points"], 1),
         )
 

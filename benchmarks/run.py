@@ -273,8 +273,8 @@ def section_constrained(smoke: bool) -> list[dict]:
                     "x": res.x_flat,
                     "fun": res.fun,
                     "nfev": res.nfev,
-                    "njev": res.njev,
-                    "nhev": res.nhev,
+                    "njev": res.counts["njev"],
+                    "nhev": res.counts["nhev"],
                     "optimality": res.optimality,
                     "calls_per_point": counts["ncalls"] / max(counts["points"], 1),
                 }
@@ -333,8 +333,8 @@ def section_torchmin(smoke: bool) -> list[dict]:
             "x": res.x_flat,
             "fun": res.fun,
             "nfev": res.nfev,
-            "njev": res.njev,
-            "nhev": res.nhev,
+            "njev": res.counts["njev"],
+            "nhev": res.counts["nhev"],
         }
 
     def theirs():
@@ -413,7 +413,7 @@ if fw is None:
     fun, nfev, nhev = res.fun, res.nfev, res.get("nhev", 0)
 else:
     res = extopt.minimize(problems.ROSEN[fw], start_leaf, method=method)
-    fun, nfev, nhev = res.fun, res.nfev, res.nhev
+    fun, nfev, nhev = res.fun, res.nfev, res.counts["nhev"]
 elapsed = time.perf_counter() - start
 RESULT = {{"time_s": elapsed, "fun": float(fun), "nfev": int(nfev), "nhev": int(nhev),
           "solve_peak_mib": status("VmHWM") - base}}

@@ -8,6 +8,7 @@ import pytest
 import scipy.optimize as so
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.optimize import Bounds
 
 import extopt
 from extopt._bounds import normalize_bounds
@@ -117,12 +118,27 @@ def test_methods_that_cannot_take_bounds_say_which_can():
 def test_unbounded_bounds_are_no_bounds():
     res = extopt.minimize(
         lambda x: np.sum(x**2),
-        np.ones(2),
+        np.ones(3),
         jac=lambda x: 2 * x,
         method="BFGS",
-        bounds=(None, [np.inf, None]),
+        bounds=(None, [np.inf, None, np.inf]),
     )
     assert res.success and res.bound_multipliers is None
+
+
+def test_two_entries_for_two_parameters_that_are_no_scipy_pairs_are_refused():
+    # As SciPy's pairs, (None, [inf, None]) leaves x[1] no value (SciPy refuses it);
+    # as extopt's (lower, upper) it would be unbounded: both readings are spelled out.
+    with pytest.raises(extopt.InputError, match=r"bounds\[1\].*upper bound is less.*lower = None"):
+        extopt.minimize(lambda x: np.sum(x**2), np.ones(2), bounds=(None, [np.inf, None]))
+    # the other reading, asked for as the message says
+    res = extopt.minimize(
+        lambda x: np.sum(x**2),
+        np.ones(2),
+        jac=lambda x: 2 * x,
+        bounds=so.Bounds(-np.inf, [np.inf, 5]),
+    )
+    assert res.success
 
 
 @pytest.mark.parametrize(
@@ -142,8 +158,31 @@ def test_every_bounded_method_respects_the_seed_bounds(method):
         lambda v: np.sum(v**2),
         np.array([7.0, 7.0]),
         method=method,
-        bounds=([None, 2.0], None),
+        bounds=Bounds([-np.inf, 2.0], np.inf),  # per element, on a flat start
         **kwargs,
     )
     np.testing.assert_allclose(res.x, [0.0, 2.0], atol=atol)
     assert res.constr_violation == 0.0
+
+
+def test_two_pairs_for_two_parameters_are_scipys_pairs():
+    """SciPy's idiom bounds=[(0, 1), (0, 1)] on a flat start of two parameters
+    is two (min, max) pairs, never (lower, upper) = ((0, 1), (0, 1)), which
+    would pin x to [0, 1]; the truth is the box's corner nearest (3, 3)."""
+    for bounds in ([(0, 1), (0, 1)], ((0, 1), (0, 1)), np.array([[0, 1], [0, 1]])):
+        res = extopt.minimize(
+            lambda x: np.sum((x - 3.0) ** 2),
+            np.array([0.5, 0.5]),
+            jac=lambda x: 2 * (x - 3.0),
+            bounds=bounds,
+        )
+        np.testing.assert_allclose(res.x, [1.0, 1.0])
+    # a pair with None is unbounded on that side, as in SciPy
+    res = extopt.minimize(
+        lambda x: np.sum((x - 3.0) ** 2),
+        [0.5, 0.5],
+        jac=lambda x: 2 * (x - 3.0),
+        bounds=[(None, 2.0), (0, None)],
+    )
+    np.testing.assert_allclose(res.x, [2.0, 3.0])
+    assert isinstance(res.x, np.ndarray) and res.x.shape == (2,)

@@ -235,8 +235,8 @@ def test_minuit_runs_from_a_start_where_the_hessian_is_not_positive_definite(jnp
 
 
 def test_the_users_callback_exceptions_come_back(jnp):
-    def callback(info):
-        if info.nit >= 2:
+    def callback(intermediate_result):
+        if intermediate_result.nit >= 2:
             raise Mine("raised by the user's callback")
 
     def loss_callback(info):

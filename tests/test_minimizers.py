@@ -335,8 +335,8 @@ def test_derivative_choices_are_checked_at_construction():
         extopt.ScipyNelderMead(gradient="2-point")
     with pytest.raises(extopt.MethodError, match="cannot also be finite differences"):
         extopt.ScipyTrustConstr(gradient="2-point", hessian="2-point")
-    with pytest.raises(extopt.MethodError, match="trust-krylov cannot use a quasi-Newton"):
-        extopt.ScipyTrustKrylov(hessian="bfgs")
+    with pytest.raises(extopt.MethodError, match="trust-exact cannot use a quasi-Newton"):
+        extopt.ScipyTrustExact(hessian="bfgs")
 
 
 def test_zfit_names_are_aliases():

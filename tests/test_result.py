@@ -9,6 +9,7 @@ import sys
 
 import numpy as np
 import pytest
+import scipy.optimize as so
 
 import extopt
 
@@ -17,8 +18,11 @@ from conftest import rosen, rosen_grad, rosen_hess
 
 def test_attribute_and_key_access_like_optimize_result():
     res = extopt.minimize(rosen, np.zeros(3), jac=rosen_grad, method="BFGS")
-    for key in ("x", "fun", "jac", "success", "status", "message", "nit", "nfev", "njev", "nhev"):
+    for key in ("x", "fun", "jac", "success", "status", "message", "nit", "nfev", "njev"):
         assert key in res and getattr(res, key) is res[key]
+    # a flat NumPy call has SciPy's fields: BFGS reports no nhev; extopt's counts have all
+    assert "nhev" not in res and "nhev" not in so.minimize(rosen, np.zeros(3), method="BFGS")
+    assert res.counts["nhev"] == 0
     assert isinstance(res, dict) and isinstance(res, extopt.FitResult)
     assert "hess_inv" in res  # SciPy's own extra fields stay reachable
     assert res.scipy_result.x is not None
@@ -105,8 +109,8 @@ def test_result_pickles(jnp):
 def test_callback_sees_the_users_structure_and_each_iteration(jnp):
     seen = []
 
-    def callback(info):
-        seen.append((info.nit, info.fun, info.params))
+    def callback(intermediate_result):
+        seen.append((intermediate_result.nit, intermediate_result.fun, intermediate_result.x))
 
     def loss(p):
         return rosen(np.concatenate([p["a"], [p["b"]]]))
@@ -125,9 +129,11 @@ def test_callback_sees_the_users_structure_and_each_iteration(jnp):
         assert f == pytest.approx(loss(p))
 
 
-@pytest.mark.parametrize("how", ["return True", "raise StopIteration"])
+@pytest.mark.parametrize("how", ["xk", "intermediate_result"])
 @pytest.mark.parametrize("method", extopt.method_names())
 def test_callback_ends_the_run_cleanly_with_that_point_as_the_answer(method, how):
+    """SciPy's rule: raising StopIteration ends the run (SciPy's message, status
+    99 or the method's own), with the callback's last point as the answer."""
     spec = extopt.METHODS[method.lower()]
     kwargs = {}
     if spec.grad != "none":
@@ -136,20 +142,30 @@ def test_callback_ends_the_run_cleanly_with_that_point_as_the_answer(method, how
         kwargs["hess"] = rosen_hess
     points = []
 
-    def callback(info):
-        points.append(info.x.copy())
+    def record(x):
+        assert isinstance(x, np.ndarray) and x.shape == (3,)
+        points.append(x.copy())
         if len(points) == 3:
-            if how == "return True":
-                return True
             raise StopIteration
 
+    def callback_xk(xk):
+        record(xk)
+
+    def callback_result(intermediate_result):
+        record(intermediate_result.x)
+
+    callback = callback_xk if how == "xk" else callback_result
     res = extopt.minimize(
         rosen, np.array([-1.2, 1.0, 0.5]), method=method, callback=callback, **kwargs
     )
     assert len(points) == 3
-    assert not res.success and "callback" in res.message
-    np.testing.assert_array_equal(res.x_flat, points[-1])
-    assert res.fun == pytest.approx(rosen(points[-1]))
+    # COBYQA calls a stop by the callback a success (SciPy's own status 3); extopt keeps it
+    assert method == "COBYQA" or not res.success
+    assert "callback" in res.message or "StopIteration" in res.message
+    assert not res.valid
+    if method not in ("COBYLA", "COBYQA"):  # those two answer with their best point, as SciPy
+        np.testing.assert_array_equal(res.x_flat, points[-1])
+    assert res.fun == pytest.approx(rosen(res.x_flat))
 
 
 def test_loss_callback_sees_every_new_loss_value(jnp):
@@ -225,3 +241,26 @@ def test_a_large_result_prints_briefly_and_makes_no_entry_per_parameter():
     assert len(res["params"]._entries) == 0
     assert res["values"]["x[199999]"] == pytest.approx(3.0)
     assert "(200000 names)" in repr(res.names)
+
+
+def test_a_callback_returning_true_does_not_stop_the_run_as_in_scipy():
+    """scipy.optimize.minimize ignores what callback(xk) returns (only
+    trust-constr's callback(xk, state) stops on True): so does extopt."""
+    calls = {"extopt": 0, "scipy": 0}
+
+    def make(key):
+        def callback(xk):
+            calls[key] += 1
+            return True
+
+        return callback
+
+    import scipy.optimize as so
+
+    res = extopt.minimize(
+        rosen, [-1.2, 1.0], jac=rosen_grad, method="BFGS", callback=make("extopt")
+    )
+    ref = so.minimize(rosen, [-1.2, 1.0], jac=rosen_grad, method="BFGS", callback=make("scipy"))
+    assert res.success and ref.success
+    np.testing.assert_allclose(res.x, ref.x, rtol=1e-6)
+    assert calls["extopt"] == calls["scipy"] == ref.nit

@@ -44,7 +44,7 @@ def test_a2_s13_callbacks():
         jnp.array([7.0, -2.0]),
         method="SLSQP",
         loss_callback=lambda e: losses.append(e.fun),
-        callback=lambda info: steps.append(np.asarray(info.params)),
+        callback=lambda xk: steps.append(np.asarray(xk)),
     )
     assert losses[0] == 29.0 and res.fun in losses
     close(steps[-1], [0.0, 1.0])

@@ -401,9 +401,15 @@ def test_hesse_and_errors_on_a_spent_budget_warn():
     assert "budget" in fit.reasons
     with pytest.warns(ExtoptWarning, match="not valid"):
         fit.hesse()
-    with pytest.warns(ExtoptWarning, match="not valid"):
-        errors, _ = fit.errors()
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        errors, lower = fit.errors()
+    said = [str(w.message) for w in seen]
+    assert any("not valid" in text for text in said)
     assert all(not e["is_valid"] and not e["lower_valid"] for e in errors.values())
+    # three iterations from the start: profiling finds the lower minimum, and says so
+    assert lower is not None and lower.fun < fit.fun
+    assert any("lower minimum" in text for text in said)
 
 
 def test_profile_errors_of_an_unconstrained_parameter_are_infinite():

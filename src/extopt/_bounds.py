@@ -14,8 +14,23 @@ from typing import Any
 
 import numpy as np
 
-from ._errors import InputError, ShapeError, describe, warn
+from ._errors import InputError, ScipyWarning, ShapeError, describe, warn
 from ._tree import Packer
+
+
+def keep_feasible(bounds: Any, n: int) -> np.ndarray | None:
+    """`Bounds.keep_feasible` per element (None when not set anywhere)."""
+    from scipy.optimize import Bounds
+
+    if not isinstance(bounds, Bounds) or not np.any(bounds.keep_feasible):
+        return None
+    try:
+        return np.broadcast_to(np.asarray(bounds.keep_feasible, dtype=bool), (n,)).copy()
+    except ValueError:
+        raise InputError(
+            f"bounds.keep_feasible must be a bool or {n} bools (one per element of x0); got "
+            f"{describe(bounds.keep_feasible)}."
+        ) from None
 
 
 def normalize_bounds(bounds: Any, packer: Packer) -> tuple[np.ndarray, np.ndarray] | None:
@@ -48,7 +63,8 @@ def normalize_bounds(bounds: Any, packer: Packer) -> tuple[np.ndarray, np.ndarra
         i = int(bad[0])
         raise InputError(
             f"bounds for {packer.locate(i)} are empty: lower {lower[i]} > upper {upper[i]} "
-            f"({bad.size} element(s) like this). Each lower bound must be <= its upper bound."
+            f"({bad.size} element(s) like this). Each lower bound must be <= its upper bound "
+            "(SciPy: An upper bound is less than the corresponding lower bound.)"
         )
     if np.all(np.isneginf(lower)) and np.all(np.isposinf(upper)):
         return None
@@ -78,7 +94,9 @@ def clip_start(
     warn(
         f"x0 is outside the bounds at {outside.size} element(s) (first: {packer.locate(i)} = "
         f"{x0[i]} is {side}); extopt starts from the nearest point inside the bounds "
-        "(Ipopt from the point given, which it moves inside itself)."
+        "(Ipopt from the point given, which it moves inside itself). SciPy's words: Initial "
+        "guess is not within the specified bounds",
+        ScipyWarning,
     )
     return np.clip(x0, lower, upper)
 
@@ -89,7 +107,8 @@ def _flat_side(value: Any, n: int, fill: float, what: str) -> np.ndarray:
         return np.array(np.broadcast_to(array, (n,)), dtype=np.float64)
     except ValueError:
         raise ShapeError(
-            f"{what} has shape {array.shape}, which does not broadcast to the {n} parameters."
+            f"{what} has shape {array.shape}, which does not broadcast to the {n} parameters "
+            "(SciPy: The number of bounds is not compatible with the length of `x0`.)"
         ) from None
 
 

@@ -103,6 +103,8 @@ def normalize_scipy_constraints(constraints: Any, x0: np.ndarray) -> list[ScipyB
 
 
 def _rows(value: Any, what: str) -> np.ndarray:
+    if value is None:  # NumPy would make it a NaN
+        raise InputError(f"{what} must return numbers; it returned None.")
     try:
         out = np.atleast_1d(np.asarray(value, dtype=np.float64))
     except (TypeError, ValueError):
@@ -144,13 +146,32 @@ def _from_dict(con: dict, index: int, x0: np.ndarray, what: str) -> ScipyBlock:
     m = _rows(fun(x0, *args), f"{what}['fun']").size
 
     def flat_fun(x):
-        return _rows(fun(x, *args), f"{what}['fun']")
+        rows = _rows(fun(x, *args), f"{what}['fun']")
+        if rows.size != m:
+            raise InputError(
+                f"{what}['fun'] returned {rows.size} values here and {m} at x0; a constraint "
+                "must return the same number of values at every point."
+            )
+        return rows
 
     flat_jac = None
     if jac is not None:
 
         def flat_jac(x):
-            return np.atleast_2d(np.asarray(jac(x, *args), dtype=np.float64)).reshape(m, x.size)
+            out = jac(x, *args)
+            try:
+                J = np.atleast_2d(np.asarray(out, dtype=np.float64))
+            except (TypeError, ValueError):
+                raise InputError(
+                    f"{what}['jac'] must return an ({m}, {x.size}) array of numbers (one row per "
+                    f"constraint value, one column per parameter); got {describe(out)}."
+                ) from None
+            if J.size != m * x.size:
+                raise InputError(
+                    f"{what}['jac'] must return an ({m}, {x.size}) array (one row per "
+                    f"constraint value, one column per parameter); it returned shape {J.shape}."
+                )
+            return J.reshape(m, x.size)
 
     ub = np.zeros(m) if kind == "eq" else np.full(m, np.inf)
     return ScipyBlock(index, flat_fun, flat_jac, None, np.zeros(m), ub)
@@ -206,10 +227,17 @@ def _from_nonlinear(con, index: int, x0: np.ndarray, what: str) -> ScipyBlock:
 
 
 def _no_keep_feasible(con, what: str) -> None:
+    """keep_feasible of a general constraint changes the path, not the answer:
+    ignored with SciPy's warning (SciPy's SLSQP, COBYLA and COBYQA ignore it
+    too); `Bounds(keep_feasible=True)` is honoured."""
     if np.any(getattr(con, "keep_feasible", False)):
-        raise InputError(
-            f"{what}.keep_feasible is set; extopt does not support keep_feasible "
-            "for general constraints (use bounds= for variables kept feasible)."
+        from ._errors import ScipyWarning, warn
+
+        warn(
+            f"{what}.keep_feasible is set; extopt ignores keep_feasible for general "
+            "constraints (Bounds(..., keep_feasible=True) is honoured). SciPy's words: "
+            "Constraint option `keep_feasible` is ignored by this method.",
+            ScipyWarning,
         )
 
 

@@ -49,6 +49,18 @@ class ExtoptWarning(UserWarning):
     """Something extopt did on the user's behalf that they should know about."""
 
 
+def _optimize_warning() -> type[Warning]:
+    from scipy.optimize import OptimizeWarning
+
+    return OptimizeWarning
+
+
+class ScipyWarning(ExtoptWarning, _optimize_warning()):  # type: ignore[misc]
+    """What SciPy warns about as an `OptimizeWarning` (an ignored constraint
+    option, a start outside the bounds), in extopt's words: both classes, so
+    filters written for either catch it."""
+
+
 def warn(message: str, category: type[Warning] = ExtoptWarning) -> None:
     """Warn at the user's line: the first frame outside the extopt package,
     however deep inside extopt the warning is made."""

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from ._errors import ExtoptError
+from ._errors import ExtoptError, InputError
 from .backends import FlatFunctions
 
 #: For each fusion mode: the function (a `FlatFunctions` attribute) that answers
@@ -41,6 +41,8 @@ _PRODUCES = {
 }
 _PLANS = {
     "value": {"f": "value", "g": "value_and_grad", "c": "constraints", "J": "constraints_jac"},
+    # the user's own fun and jac: each called only where it is asked for
+    "separate": {"f": "value", "g": "grad", "c": "constraints", "J": "constraints_jac"},
     "value_and_grad": {
         "f": "value_and_grad",
         "g": "value_and_grad",
@@ -165,8 +167,11 @@ class Evaluator:
         max_evals: int | None = None,
         violation: Callable[[np.ndarray], float] | None = None,
         eps: float | None = None,
+        bounds: tuple[np.ndarray, np.ndarray] | None = None,
     ):
         self.functions = functions
+        #: (lower, upper): extopt's own differences stay inside them
+        self.bounds = bounds
         #: The precision the loss is evaluated in: finite-difference steps follow it.
         self.eps = float(np.finfo(np.float64).eps) if eps is None else float(eps)
         #: The constraint violation of constraint values (constrained problems):
@@ -216,6 +221,9 @@ class Evaluator:
         self.last_nan_nfev = -1
         #: The last exception a function of the problem raised (see `_user`).
         self.error: BaseException | None = None
+        #: Loss values computed elsewhere (SciPy's `workers`), by point key,
+        #: taken in as evaluations when SciPy asks for them (see `prefetch`).
+        self._prefetched: dict[bytes, float] = {}
         if x0 is not None and functions.initial:
             point = self._point(np.asarray(x0, dtype=np.float64))
             if "constraints" in functions.initial:
@@ -383,9 +391,39 @@ class Evaluator:
                 Evaluation(point.x, f, self.counts.nfev, _unpack=self._unpack),
             )
 
+    def prefetch(self, xs: list[np.ndarray], compute: Callable[[list], Any]) -> None:
+        """Loss values at the points of `xs` not known yet, computed by
+        ``compute(points) -> values`` (the user's workers) and taken in as
+        evaluations when asked for (counted then, through the NaN strategy)."""
+        todo, keys = [], set()
+        for x in xs:
+            x = np.asarray(x, dtype=np.float64)
+            key = _key(x)
+            if key in keys or key in self._prefetched or self.cached("f", x) is not None:
+                continue
+            keys.add(key)
+            todo.append(x)
+        if not todo:
+            return
+        values = list(compute(todo))
+        if len(values) != len(todo):
+            raise InputError(
+                f"options['workers'] returned {len(values)} values for {len(todo)} points; a "
+                "map-like callable must return one value per point."
+            )
+        self.counts.ncalls += len(todo)
+        for x, v in zip(todo, values, strict=True):
+            self._prefetched[_key(x)] = v
+
     def _get(self, name: str, x: np.ndarray) -> Any:
         point = self._point(x)
         fields = point.fields
+        if name == "f" and "f" not in fields and self._prefetched:
+            value = self._prefetched.pop(point.key, None)
+            if value is not None:
+                if self.max_evals is not None and self.counts.nfev >= self.max_evals:
+                    raise EvaluationLimit
+                self._store(point, {"f": value})
         if name not in fields:
             function, produces = self._plan[name]
             if len(produces) > 1 and all(p in fields for p in produces if p != name):
@@ -425,9 +463,15 @@ class Evaluator:
         x = np.array(x, dtype=np.float64)
         steps = np.sqrt(self.eps) * np.maximum(1.0, np.abs(x))
         out = np.empty((base.size, x.size))
+        bounds = self.bounds
         for i, h in enumerate(steps):
             probe = x.copy()
             probe[i] += h
+            if bounds is not None and probe[i] > bounds[1][i]:  # never past a bound
+                probe[i] = x[i] - h if x[i] - h >= bounds[0][i] else bounds[1][i]
+            if probe[i] == x[i]:  # a fixed parameter
+                out[:, i] = 0.0
+                continue
             out[:, i] = (np.atleast_1d(self._get(name, probe)) - base) / (probe[i] - x[i])
         return out
 
@@ -492,6 +536,14 @@ class Evaluator:
         return self._get("f", x)
 
     def grad(self, x: np.ndarray, *_: Any) -> np.ndarray:
+        if x.dtype.kind == "c":
+            # A complex-step probe of the gradient (hess="cs"): not a point of the run.
+            self.counts.njev += 1
+            self.counts.ncalls += 1
+            functions = self.functions
+            if functions.grad is not None:
+                return self._user(functions.grad, x)
+            return self._user(functions.value_and_grad, x)[1]
         return self._get("g", x)
 
     def constraints(self, x: np.ndarray) -> np.ndarray:

@@ -58,48 +58,83 @@ def gradient_at(problem: Any, x: np.ndarray) -> np.ndarray:
         if functions.value_and_grad is not None:
             return np.asarray(functions.value_and_grad(x)[1], dtype=np.float64)
         steps = np.cbrt(_eps(problem)) * np.maximum(1.0, np.abs(x))
-        out = np.empty(x.size)
+        out = np.zeros(x.size)
         for i, h in enumerate(steps):
-            up, down = x.copy(), x.copy()
-            up[i] += h
-            down[i] -= h
-            out[i] = (functions.value(up) - functions.value(down)) / (up[i] - down[i])
+            up, down = _pair(x, i, h, problem.bounds)
+            if up is not None:
+                out[i] = (functions.value(up) - functions.value(down)) / (up[i] - down[i])
         return out
+
+
+def _pair(x: np.ndarray, i: int, step: float, bounds: Any) -> tuple[Any, Any]:
+    """The points x + step e_i and x - step e_i, each kept inside the bounds
+    (a one-sided difference at a bound; (None, None) for a fixed parameter):
+    extopt's differences never evaluate the loss outside the bounds."""
+    up, down = x.copy(), x.copy()
+    up[i] += step
+    down[i] -= step
+    if bounds is not None:
+        lower, upper = bounds
+        up[i] = min(up[i], upper[i])
+        down[i] = max(down[i], lower[i])
+        if not up[i] > down[i]:
+            return None, None
+    return up, down
 
 
 def fd_hessian(problem: Any, x: np.ndarray) -> np.ndarray:
     """Central differences of the gradient (second differences of the value
     without one)."""
     functions = problem.functions
+    bounds = problem.bounds
     if functions.grad is not None:
-        return fd_jacobian(functions.grad, x, _eps(problem))
+        return fd_jacobian(functions.grad, x, _eps(problem), bounds)
     if functions.value_and_grad is not None:
-        return fd_jacobian(lambda y: functions.value_and_grad(y)[1], x, _eps(problem))
-    return second_differences(functions.value, x, _eps(problem))
+        return fd_jacobian(lambda y: functions.value_and_grad(y)[1], x, _eps(problem), bounds)
+    return second_differences(functions.value, x, _eps(problem), bounds)
 
 
-def fd_jacobian(grad: Any, x: np.ndarray, eps: float = np.finfo(np.float64).eps) -> np.ndarray:
+def fd_jacobian(
+    grad: Any, x: np.ndarray, eps: float = np.finfo(np.float64).eps, bounds: Any = None
+) -> np.ndarray:
     """Central differences of a vector function `grad` (rows: its outputs,
-    columns: the derivative along each x_i)."""
+    columns: the derivative along each x_i), inside `bounds` (a fixed
+    parameter's column is zero)."""
     steps = np.cbrt(eps) * np.maximum(1.0, np.abs(x))
-    columns = []
+    columns: list[Any] = []
     for i, step in enumerate(steps):
-        up, down = x.copy(), x.copy()
-        up[i] += step
-        down[i] -= step
+        up, down = _pair(x, i, step, bounds)
+        if up is None:
+            columns.append(None)
+            continue
         diff = np.atleast_1d(np.asarray(grad(up))) - np.atleast_1d(np.asarray(grad(down)))
         columns.append(diff / (up[i] - down[i]))
-    return np.stack(columns, axis=1) if columns else np.zeros((0, 0))
+    known = [c for c in columns if c is not None]
+    if not known:
+        m = np.atleast_1d(np.asarray(grad(x))).size if columns else 0
+        return np.zeros((m, len(columns)))
+    m = known[0].size
+    return np.stack([np.zeros(m) if c is None else c for c in columns], axis=1)
 
 
-def second_differences(value: Any, x: np.ndarray, eps: float = np.finfo(np.float64).eps):
-    """The Hessian of a scalar function from its values alone."""
+def second_differences(
+    value: Any, x: np.ndarray, eps: float = np.finfo(np.float64).eps, bounds: Any = None
+):
+    """The Hessian of a scalar function from its values alone (central steps
+    shortened to stay inside `bounds`; zero rows where a parameter cannot move)."""
     n = x.size
-    h = np.empty((n, n))
+    h = np.zeros((n, n))
     steps = eps**0.25 * np.maximum(1.0, np.abs(x))
+    if bounds is not None:
+        room = np.minimum(x - bounds[0], bounds[1] - x)
+        steps = np.where(room < steps, np.maximum(room, 0.0), steps)
     f0 = value(x)
     for i in range(n):
+        if steps[i] <= 0:
+            continue
         for j in range(i, n):
+            if steps[j] <= 0:
+                continue
             ei = np.zeros(n)
             ej = np.zeros(n)
             ei[i] = steps[i]
@@ -137,11 +172,14 @@ def lagrangian_hessian(
             curvature = functions.constraints_hess(x, lam)
         elif functions.constraints_jac is not None:
             curvature = fd_jacobian(
-                lambda y: np.asarray(functions.constraints_jac(y)).T @ lam, x, _eps(problem)
+                lambda y: np.asarray(functions.constraints_jac(y)).T @ lam,
+                x,
+                _eps(problem),
+                problem.bounds,
             )
         else:
             curvature = second_differences(
-                lambda y: float(lam @ functions.constraints(y)), x, _eps(problem)
+                lambda y: float(lam @ functions.constraints(y)), x, _eps(problem), problem.bounds
             )
     return h - symmetric(curvature)
 

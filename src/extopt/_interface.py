@@ -251,6 +251,7 @@ class ExternalOptimizerInterface:
             problem.packer.unpack,
             problem.x0,
             eps=problem.eps,
+            bounds=problem.bounds,
         )
 
         def loss_grad_func(x: np.ndarray) -> list:

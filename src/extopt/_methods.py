@@ -8,8 +8,9 @@ from it, never written as if-chains.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -74,6 +75,8 @@ class MethodSpec:
     float32: tuple[tuple[str, float], ...] = ()
     tolerances: tuple[tuple[str, float], ...] = ()
     aliases: tuple[tuple[str, str], ...] = ()
+    #: a callable method (SciPy's custom minimizer), called as SciPy calls it
+    custom: Any = None
 
     @property
     def key(self) -> str:
@@ -191,9 +194,9 @@ _TABLE = (
           tolerances={"gtol": 1e-4}, options=_TRUST | {"workers"}),
     _spec("trust-exact", grad="required", hess="hess", tolerances={"gtol": 1e-4},
           options=_TRUST | {"subproblem_maxiter"}),
-    # trust-krylov takes a HessianUpdateStrategy without complaint but stops after one
-    # iteration at the start point (SciPy 1.17), so extopt does not offer it there.
-    _spec("trust-krylov", grad="required", hess="hessp", hess_fd=True,
+    # trust-krylov takes a HessianUpdateStrategy, as in SciPy, though on Rosenbrock it
+    # fails with it ("A bad approximation ..."; SciPy 1.17): the verdict says so.
+    _spec("trust-krylov", grad="required", hess="hessp", hess_update=True, hess_fd=True,
           tolerances={"gtol": 1e-4}, options=_TRUST | {"inexact", "workers"}),
 )
 # fmt: on
@@ -214,10 +217,31 @@ def method_names() -> list[str]:
     return [spec.name for spec in _TABLE]
 
 
-def get_method(method: str | None, constrained: bool) -> MethodSpec:
+def custom_method(method: Any) -> MethodSpec:
+    """The row of a callable method: SciPy calls it as
+    ``method(fun, x0, args, jac, hess, hessp, bounds, constraints, callback, **options)``;
+    it takes whatever it takes (its options are its own)."""
+    name = getattr(method, "__name__", type(method).__name__)
+    spec = _spec(
+        name,
+        bounds=True,
+        eq=True,
+        ineq=True,
+        hess="hessp",
+        hess_update=True,
+        hess_fd=True,
+        constraints="dict",
+        fuse="value",
+    )
+    return dataclasses.replace(spec, custom=method)
+
+
+def get_method(method: Any, constrained: bool) -> MethodSpec:
     """The table row for `method` (case-insensitive), or the default."""
     if method is None:
         return METHODS[(DEFAULT_CONSTRAINED if constrained else DEFAULT).lower()]
+    if callable(method):
+        return custom_method(method)
     if not isinstance(method, str):
         raise MethodError(f"method must be a string, one of {method_names()}; got {method!r}.")
     spec = METHODS.get(method.lower())
@@ -228,6 +252,59 @@ def get_method(method: str | None, constrained: bool) -> MethodSpec:
             + did_you_mean(method, [*method_names(), "minuit", "ipopt"])
         )
     return spec
+
+
+#: Methods that hold dense (n, n) matrices, and about how many: their memory
+#: grows as n**2 (BFGS's inverse Hessian and its update's temporaries, SLSQP's
+#: matrices, the Hessian of dogleg and trust-exact, the simplex and directions,
+#: COBYLA's and COBYQA's interpolation sets).
+DENSE_MATRICES = {
+    "bfgs": 3,
+    "slsqp": 2,
+    "dogleg": 2,
+    "trust-exact": 3,
+    "nelder-mead": 1,
+    "powell": 1,
+    "cobyla": 2,
+    "cobyqa": 3,
+}
+#: Methods whose memory grows as n (offered when a dense one would not fit).
+SCALABLE = ("L-BFGS-B", "CG", "TNC", "Newton-CG", "trust-ncg", "trust-krylov")
+
+
+def physical_memory() -> int | None:
+    """This machine's memory in bytes (None where it cannot be read)."""
+    import os
+
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def dense_bytes(spec: MethodSpec, n: int) -> int:
+    """About how much memory the method's dense matrices take for n parameters."""
+    return DENSE_MATRICES.get(spec.key, 0) * 8 * n * n
+
+
+def dense_fits(spec: MethodSpec, n: int) -> bool:
+    """Whether the method's dense matrices fit in half of this machine's memory."""
+    memory = physical_memory()
+    return memory is None or dense_bytes(spec, n) <= memory // 2
+
+
+def check_memory(spec: MethodSpec, n: int) -> None:
+    """A clear error, before anything is allocated, when a method's dense
+    matrices cannot fit in this machine's memory."""
+    if dense_fits(spec, n):
+        return
+    need = dense_bytes(spec, n) / 2**30
+    memory = (physical_memory() or 0) / 2**30
+    raise MethodError(
+        f"{spec.name} keeps dense ({n}, {n}) matrices: about {need:.1f} GiB for n = {n} "
+        f"parameters, more than half of this machine's {memory:.0f} GiB. Methods whose "
+        f"memory grows as n: {list(SCALABLE)}."
+    )
 
 
 def able(what: str) -> list[str]:
@@ -281,8 +358,6 @@ _NONNEG_FLOAT_OPTIONS = frozenset(
         "feasibility_tol",
         "final_tr_radius",
         "eta",
-        "c1",
-        "c2",
     }
 )
 #: Options where a negative number means "SciPy's default" (TNC's convention).
@@ -307,6 +382,8 @@ def check_options(spec: MethodSpec, options: dict) -> dict:
         return {}
     if not isinstance(options, dict):
         raise MethodError(f"options must be a dict of {spec.name} options; got {options!r}.")
+    if spec.custom is not None:  # a callable method's options are its own
+        return dict(options)
     for name, value in options.items():
         if name not in spec.options:
             raise MethodError(
@@ -314,7 +391,68 @@ def check_options(spec: MethodSpec, options: dict) -> dict:
                 f"{sorted(spec.options)}." + did_you_mean(str(name), spec.options)
             )
         _check_option_value(spec, name, value)
+    if "c1" in spec.options and ("c1" in options or "c2" in options):
+        c1 = options.get("c1", 1e-4)
+        c2 = options.get("c2", 0.4 if spec.name == "CG" else 0.9)
+        if not 0 < c1 < c2 < 1:
+            raise MethodError(
+                f"options 'c1' and 'c2' of {spec.name} (the Wolfe line search's) must satisfy "
+                f"0 < c1 < c2 < 1; got c1={c1!r}, c2={c2!r}."
+            )
     return dict(options)
+
+
+#: Options that are arrays tied to the number of parameters n: their shape.
+_ARRAY_OPTIONS = {
+    "initial_simplex": lambda n: [(n + 1, n)],
+    "direc": lambda n: [(k, n) for k in range(1, n + 1)],
+    "hess_inv0": lambda n: [(n, n)],
+    "scale": lambda n: [(n,), ()],
+    "offset": lambda n: [(n,), ()],
+    "finite_diff_rel_step": lambda n: [(n,), ()],
+}
+
+
+def check_option_arrays(spec: MethodSpec, options: dict, n: int) -> None:
+    """The array options (initial simplex, directions, matrices, scales)
+    checked against the n parameters of the problem, before SciPy sees them."""
+    for name, shapes in _ARRAY_OPTIONS.items():
+        value = options.get(name)
+        if value is None or spec.custom is not None:
+            continue
+        accepted = shapes(n)
+        try:
+            arr = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            arr = None
+        words = (
+            " or ".join(
+                "a number" if s == () else f"an array of shape {s}"
+                for s in accepted[:1] + accepted[-1:]
+            )
+            if name != "direc"
+            else f"an array of shape (k, {n}) with 1 <= k <= {n}"
+        )
+        if arr is None or arr.shape not in accepted or not np.isfinite(arr).all():
+            got = f"shape {arr.shape}" if arr is not None else repr(value)[:80]
+            if arr is not None and arr.shape in accepted:
+                got = "non-finite entries"
+            raise MethodError(
+                f"options[{name!r}] for {spec.name} must be {words} of finite numbers "
+                f"(the problem has n = {n} parameters); got {got}."
+            )
+        if name == "hess_inv0" and (
+            not np.allclose(arr, arr.T) or np.linalg.eigvalsh((arr + arr.T) / 2).min() <= 0
+        ):
+            raise MethodError(
+                f"options['hess_inv0'] for {spec.name} must be a symmetric positive "
+                "definite matrix (the start of the inverse-Hessian approximation): 'hess_inv0' "
+                "matrix isn't positive definite."
+            )
+        if name == "finite_diff_rel_step" and (arr <= 0).any():
+            raise MethodError(
+                f"options['finite_diff_rel_step'] for {spec.name} must be positive; got {value!r}."
+            )
 
 
 def _check_option_value(spec: MethodSpec, name: str, value) -> None:
@@ -323,9 +461,11 @@ def _check_option_value(spec: MethodSpec, name: str, value) -> None:
     def bad(accepted: str):
         raise MethodError(f"options[{name!r}] for {spec.name} must be {accepted}; got {value!r}.")
 
-    if name in _INT_OPTIONS:
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-            bad("a positive integer")
+    if name in _INT_OPTIONS:  # SciPy compares them with counts: any real number
+        if value is not None and (
+            isinstance(value, bool) or not isinstance(value, numbers.Real) or value != value
+        ):
+            bad("a number (a count)")
     elif name in _NONNEG_FLOAT_OPTIONS:
         if isinstance(value, bool) or not isinstance(value, numbers.Real) or value != value:
             bad("a number")
@@ -336,6 +476,24 @@ def _check_option_value(spec: MethodSpec, name: str, value) -> None:
             bad("True or False")
     elif name in _CHOICE_OPTIONS and value not in _CHOICE_OPTIONS[name]:
         bad(f"one of {list(_CHOICE_OPTIONS[name])}")
+    elif name in ("c1", "c2"):  # their pair is checked with both known
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or value != value:
+            bad("a number")
+    elif name == "norm":
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or value != value:
+            bad("a number (the order of the gradient norm, e.g. numpy.inf or 2)")
+    elif name == "workers":
+        if value is None:
+            return
+        if isinstance(value, bool) or not (isinstance(value, numbers.Integral) or callable(value)):
+            bad("an int (-1: every core) or a map-like callable such as multiprocessing.Pool.map")
+        if isinstance(value, numbers.Integral) and value == 0:
+            bad("a non-zero int (-1: every core) or a map-like callable")
+    elif name in _ARRAY_OPTIONS and value is not None:
+        try:
+            np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            bad("numbers (an array or a number)")
 
 
 def supplied(spec: MethodSpec) -> str:

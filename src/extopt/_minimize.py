@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ._errors import InputError
+import numpy as np
+
+from ._errors import InputError, MethodError, describe
 from ._evaluator import Evaluation
 from ._minimizers import BaseMinimizer, Scipy
 from ._params import element_names
@@ -17,22 +19,28 @@ from .backends import Backend
 def minimize(
     fun: Callable[..., Any],
     x0: Any,
-    *,
     args: tuple = (),
-    method: str | BaseMinimizer | None = None,
-    bounds: Any = None,
-    equalities: Callable[..., Any] | Sequence[Callable[..., Any]] = (),
-    inequalities: Callable[..., Any] | Sequence[Callable[..., Any]] = (),
-    constraints: Any = (),
-    backend: str | Backend | None = None,
+    method: str | BaseMinimizer | Callable[..., Any] | None = None,
     jac: Any = None,
     hess: Any = None,
+    hessp: Callable[..., Any] | None = None,
+    bounds: Any = None,
+    constraints: Any = (),
     tol: float | None = None,
+    callback: Callable[..., Any] | None = None,
     options: dict[str, Any] | None = None,
-    callback: Callable[[Evaluation], Any] | None = None,
+    *,
+    equalities: Callable[..., Any] | Sequence[Callable[..., Any]] = (),
+    inequalities: Callable[..., Any] | Sequence[Callable[..., Any]] = (),
+    backend: str | Backend | None = None,
     loss_callback: Callable[[Evaluation], Any] | None = None,
 ) -> FitResult:
     """Minimize ``fun(params, *args)`` over parameters shaped like `x0`.
+
+    A drop-in for `scipy.optimize.minimize`: the same arguments in the same
+    order mean the same, and the result is an `OptimizeResult` (see README,
+    "extopt.minimize and scipy.optimize.minimize" for the rules where a call
+    could be read two ways and for every deliberate difference).
 
     Parameters
     ----------
@@ -42,7 +50,9 @@ def minimize(
         structure, and so do the answer `x` and the gradient `jac`.
     args : extra positional arguments of `fun` and of every constraint.
     method : a `scipy.optimize.minimize` method name, case-insensitive.
-        None: L-BFGS-B, or SLSQP when there are general constraints. Also
+        None: SLSQP when there are general constraints, else L-BFGS-B (for a
+        flat NumPy start SciPy's own choice: BFGS without bounds, where its
+        dense matrix fits in memory). Also
         "minuit" (MIGRAD), "ipopt", and "nlopt:<ALGORITHM>" such as
         "nlopt:LD_SLSQP": the algorithm's own stopping rule, one run, its
         options in `options` by its own names (see `extopt.Minuit`,
@@ -75,9 +85,15 @@ def minimize(
         ``hess(params, *args)`` returning the (n, n) matrix in the flat order.
     tol : SciPy's `tol`; for Minuit, NLopt and Ipopt their minimizer's `tol`.
     options : the method's SciPy options; unknown names are an error.
-    callback : called after each iteration with an `Evaluation` (fields
-        `params`, `fun`, `nit`, `x`, `nfev`); returning True or raising
-        StopIteration ends the run, with that point as the answer.
+    hessp : SciPy's ``hessp(params, p, *args)``, the Hessian times a flat
+        vector `p` (Newton-CG, trust-ncg, trust-krylov, trust-constr).
+    callback : SciPy's forms: ``callback(xk)`` after each iteration with a copy
+        of the point (in x0's structure: a 1-D array for a flat start), or
+        ``callback(intermediate_result)`` (that parameter name) with an
+        `OptimizeResult` holding `x`, `fun`, `nit`, `nfev`. Raising
+        StopIteration ends the run with that point as the answer; the return
+        value is ignored (trust-constr's ``callback(xk, state)`` stops on True,
+        as in SciPy).
     loss_callback : called with an `Evaluation` after every new loss value.
 
     Returns
@@ -88,9 +104,9 @@ def minimize(
     """
     # One code path: a minimizer object with no convergence criterion of its
     # own (SciPy's stopping rule, one run), no NaN strategy and no budget.
-    if options is not None and not isinstance(options, dict):
-        from ._errors import MethodError, describe
+    from . import _dropin
 
+    if options is not None and not isinstance(options, dict):
         raise MethodError(f"options must be a dict; got {describe(options)}.")
     from ._params import Loss
 
@@ -103,8 +119,6 @@ def minimize(
             ("jac", jac, fun.jac),
         ):
             if _given(given) and _given(own) and given is not own:
-                from ._errors import InputError
-
                 raise InputError(
                     f"{what} is given both to extopt.minimize and to the extopt.Loss; give it "
                     "in one place."
@@ -115,14 +129,54 @@ def minimize(
         backend = backend if backend is not None else fun.backend
         jac = jac if jac is not None else fun.jac
         fun = fun.fun
+    tol = _dropin.plain(tol)
+    if options:
+        options = {key: _dropin.plain(value) for key, value in options.items()}
+    x0, flat = _dropin.scipy_start(x0, backend)
+    if flat:
+        bounds = _dropin.scipy_bounds(bounds, np.size(x0), flat)
+        if (
+            method is None
+            and bounds is None
+            and not (_given(constraints) or _given(equalities) or _given(inequalities))
+        ):
+            # SciPy's choice for a flat NumPy start, where its dense matrix fits
+            from ._methods import METHODS, dense_fits
+
+            if dense_fits(METHODS["bfgs"], np.size(x0)):
+                method = "BFGS"
+    scipy_method = not isinstance(method, BaseMinimizer) and not (
+        isinstance(method, str)
+        and (method.strip().lower() in ("minuit", "ipopt") or method.lower().startswith("nlopt:"))
+    )
+    if scipy_method:
+        from ._methods import get_method
+
+        constrained = _given(constraints) or _given(equalities) or _given(inequalities)
+        spec = get_method(method, constrained=constrained)
+        from ._scipy import _check_hess_type
+
+        _check_hess_type(hess)  # a value SciPy would not take is an error, used or not
+        jac, hess, hessp = _dropin.warn_unused(spec.name, spec, jac, hess, hessp)
+        if hessp is not None and hess is None:
+            from ._scipy import HessianProduct
+
+            hess = HessianProduct(hessp)
+        if callback is not None and callable(callback):
+            callback = _dropin.scipy_callback(callback, spec.key)
+    elif hessp is not None:
+        raise InputError(
+            f"hessp is for SciPy's methods; method={method!r} takes its second derivatives "
+            "from the backend."
+        )
     minimizer = external_minimizer(method, tol=tol, hess=hess, options=options)
     if minimizer is None:
         minimizer = Scipy.like_scipy(method, hessian=hess, options=options)
+    if minimizer is not method:  # made here: its verdict is computed when first read
+        minimizer._verdict_on_read = True
     if tol is not None and (
         isinstance(tol, bool) or not isinstance(tol, int | float) or not tol >= 0
     ):
-        from ._errors import InputError, describe
-
         raise InputError(f"tol must be None or a non-negative number; got {describe(tol)}.")
     problem = Problem.build(
         fun,
@@ -137,8 +191,6 @@ def minimize(
     )
     for name, cb in (("callback", callback), ("loss_callback", loss_callback)):
         if cb is not None and not callable(cb):
-            from ._errors import InputError, describe
-
             raise InputError(f"{name} must be callable or None; got {describe(cb)}.")
     result = minimizer._fit(
         problem,
@@ -152,6 +204,8 @@ def minimize(
         scipy_tol=tol,
     )
     result._leaves = problem.backend.flatten(x0)[0]
+    if flat and scipy_method:
+        _dropin.scipy_counts(result)
     return result
 
 

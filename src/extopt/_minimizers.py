@@ -347,6 +347,7 @@ class BaseMinimizer:
             max_evals=budget,
             violation=problem.constraints.violation if problem.constraints is not None else None,
             eps=problem.eps,
+            bounds=problem.bounds,
         )
         run = ExternalRun(self, problem, ev, jac=jac, steps=steps, init=init, names=names)
         run.errordef = errordef
@@ -446,6 +447,7 @@ class BaseMinimizer:
             strategy=strategy,
             max_evals=self._budget(problem.n),
             eps=problem.eps,
+            bounds=problem.bounds,
         )
         return LossEval(ev, numpy_converter, problem.backend)
 
@@ -679,30 +681,18 @@ class BaseMinimizer:
     ) -> None:
         """The fit fields: fmin, edm, the verdict (valid, converged, reasons),
         params by name, ..."""
-        from ._verdict import edm, gather
-
         x = result.x_flat
         result["errordef"] = errordef
         result["names"] = names if isinstance(names, ElementNames) else list(names)
         result["fmin"] = result.fun
-        value = result.__dict__.get("_criterion")  # computed after the run, if it was
-        verdict = result.__dict__.get("_verdict")  # ... and judged
-        if value is None:
-            value = edm(result) if self.criterion is None else self._criterion_value(result)
-        if verdict is None:
-            verdict = self._judge(result, problem, errordef, names, value)
-        evidence = gather(result)
-        curvature = evidence.curvature
-        result["edm"] = value
-        result["min_curvature"] = None if curvature is None else curvature.min_curvature
-        result["verdict"] = verdict
-        result["valid"] = verdict.valid
-        result["converged"] = verdict.converged
-        result["reasons"] = verdict.reasons
-        result["params_at_limit"] = "limits" in verdict.reasons
-        if self.criterion is not None and not verdict.valid:
-            # The algorithm's words first, then what extopt found.
-            result["message"] = f"{result.message}; not valid: {verdict.failed_text()}"
+        if self.criterion is None and getattr(self, "_verdict_on_read", False):
+            # extopt.minimize: the verdict when first read (see FitResult._settle)
+            def pending(r: FitResult) -> None:
+                self._verdict_fields(r, problem, errordef, names, True)
+
+            object.__setattr__(result, "_pending", pending)
+        else:
+            self._verdict_fields(result, problem, errordef, names, False)
         result["values"] = ValueView(result["names"], x)
         result["params"] = ParamTable(result["names"], x)
         result["niter"] = result.nit
@@ -719,8 +709,67 @@ class BaseMinimizer:
             "nan_events": ev.nan_events,
         }
 
+    def _verdict_fields(
+        self, result: FitResult, problem: Problem, errordef: float, names: Any, later: bool
+    ) -> None:
+        """edm, min_curvature and the verdict (valid, converged, reasons).
+
+        `later`: computed after the fit returned, when first read; the loss is
+        evaluated again at the answer first, and a value that differs (the data
+        behind `fun` changed since the fit, or `fun` is not deterministic) makes
+        the result invalid ("reproducible") instead of judging another loss."""
+        from ._verdict import Check, Verdict, edm, gather
+
+        value = result.__dict__.get("_criterion")  # computed after the run, if it was
+        verdict = result.__dict__.get("_verdict")  # ... and judged
+        changed = _changed_since(result, problem) if later else None
+        if value is None:
+            value = edm(result) if self.criterion is None else self._criterion_value(result)
+        if verdict is None:
+            verdict = self._judge(result, problem, errordef, names, value)
+        if later:
+            text = "the loss at the answer is what the fit found" if changed is None else changed
+            verdict = Verdict((*verdict.checks, Check("reproducible", changed is None, text)))
+        curvature = gather(result).curvature
+        set_field = dict.__setitem__
+        set_field(result, "edm", value)
+        set_field(result, "min_curvature", None if curvature is None else curvature.min_curvature)
+        set_field(result, "verdict", verdict)
+        set_field(result, "valid", verdict.valid)
+        set_field(result, "converged", verdict.converged)
+        set_field(result, "reasons", verdict.reasons)
+        set_field(result, "params_at_limit", "limits" in verdict.reasons)
+        if self.criterion is not None and not verdict.valid:
+            # The algorithm's words first, then what extopt found.
+            result["message"] = f"{result.message}; not valid: {verdict.failed_text()}"
+
     def __repr__(self) -> str:
         return f"<{self.name} tol={self.tol}>"
+
+
+def _changed_since(result: FitResult, problem: Problem) -> str | None:
+    """Why the loss at the answer is no longer the fit's (None if it is)."""
+    import math
+
+    x = result.x_flat
+    try:
+        with problem.backend.session():
+            again = float(np.asarray(problem.functions.value(np.array(x))).reshape(()))
+    except Exception as exc:
+        return f"the loss could not be evaluated again at the answer: {type(exc).__name__}: {exc}"
+    counts = result.get("counts")
+    if isinstance(counts, dict):
+        counts["verify_nfev"] = counts.get("verify_nfev", 0) + 1
+    f = result.fun
+    if (math.isnan(again) and math.isnan(f)) or again == f:
+        return None
+    if math.isfinite(again) and math.isfinite(f) and abs(again - f) <= 1e-10 * (1 + abs(f)):
+        return None
+    return (
+        f"the loss at the answer is {again!r} now but was {f!r} in the fit: the data behind "
+        "fun changed before the verdict was read (read result.valid before changing it), or "
+        "fun is not deterministic"
+    )
 
 
 class _ScipyBase(BaseMinimizer):
@@ -757,7 +806,9 @@ class _ScipyBase(BaseMinimizer):
         if self.criterion is not None and budget is not None:
             options.setdefault(spec.maxiter, budget)  # SciPy must not stop before the budget
         options.update(_start_options(spec, problem, steps, init, self.options))
-        engine = ScipyMinimizer(spec.name if self.spec else None, options=options, hess=self.hess)
+        engine = ScipyMinimizer(
+            (spec.custom or spec.name) if self.spec else None, options=options, hess=self.hess
+        )
         engine.tol = scipy_tol
         run = engine.start(
             problem, loss_callback=loss_callback, strategy=strategy, max_evals=budget

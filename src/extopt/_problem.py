@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ._bounds import clip_start, normalize_bounds
+from ._bounds import clip_start, keep_feasible, normalize_bounds
 from ._constraints import (
     ConstraintSet,
     ScipyBlock,
@@ -48,6 +48,9 @@ class Problem:
     #: The start as given, where it lay outside the bounds (x0 is moved inside);
     #: for algorithms that move an infeasible start inside themselves (Ipopt).
     x0_given: np.ndarray | None = None
+    #: `Bounds(keep_feasible=...)` per element: the algorithm (trust-constr) keeps
+    #: those inside their bounds at every step; extopt's own steps always do.
+    keep_feasible: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -89,8 +92,16 @@ class Problem:
             )
         if not isinstance(args, tuple):
             args = (args,)
-        backend = infer_backend(x0) if backend is None else get_backend(backend)
-        packer, x0_flat = Packer.from_tree(backend, x0, "x0")
+        _check_acyclic(x0, "x0")
+        try:
+            backend = infer_backend(x0) if backend is None else get_backend(backend)
+            packer, x0_flat = Packer.from_tree(backend, x0, "x0")
+        except RecursionError:
+            raise InputError(
+                f"x0 contains itself (a list, tuple or dict that holds itself, or nesting "
+                f"deeper than Python's recursion limit); got {describe(x0)}. Pass a tree of "
+                "arrays and numbers."
+            ) from None
         if packer.size == 0:
             raise InputError(f"x0 has no elements to optimize; got {describe(x0)}.")
         if not np.all(np.isfinite(x0_flat)):
@@ -98,6 +109,7 @@ class Problem:
             raise InputError(f"x0 must be finite; {packer.locate(i)} is {x0_flat[i]}.")
 
         flat_bounds = normalize_bounds(bounds, packer)
+        feasible = keep_feasible(bounds, packer.size)
         given = x0_flat
         x0_flat = clip_start(x0_flat, flat_bounds, packer)
         x0_given = None if x0_flat is given else given
@@ -120,7 +132,17 @@ class Problem:
             kinds = ["eq"] * len(eqs) + ["ineq"] * len(ineqs)
             cset = ConstraintSet(functions.constraint_packers, kinds, blocks)
         return cls(
-            backend, packer, x0_flat, flat_bounds, functions, cset, jac_mode, fun, args, x0_given
+            backend,
+            packer,
+            x0_flat,
+            flat_bounds,
+            functions,
+            cset,
+            jac_mode,
+            fun,
+            args,
+            x0_given,
+            feasible,
         )
 
     # -- user-supplied second derivatives --------------------------------------------
@@ -136,14 +158,64 @@ class Problem:
             array = np.asarray(
                 self.backend.to_numpy(out) if self.backend.owns(out) else out, dtype=np.float64
             )
+            if array.size == n * n and array.ndim < 2:  # one parameter: a number, as SciPy
+                array = array.reshape(n, n)
             if array.shape != (n, n):
                 raise InputError(
                     f"hess must return an ({n}, {n}) matrix (rows and columns in "
                     f"the packing order of x0); it returned shape {array.shape}."
                 )
+            if not np.isfinite(array).all():
+                raise InputError(
+                    f"hess returned a matrix with non-finite entries (NaN or inf) at "
+                    f"{self.packer.locate(0).split('[')[0]} = {np.array2string(x, threshold=6)}; "
+                    "SciPy's methods need a finite Hessian."
+                )
             return array
 
         return flat_hess
+
+    def user_hessp(self, hessp: Callable[..., Any]) -> Callable[[np.ndarray, np.ndarray], Any]:
+        """The user's `hessp(params, p, *args)` (SciPy's form; `p` a flat
+        vector) as a function of the flat vector and `p`, returning a flat vector."""
+        unpack, n, args = self.packer.unpack_eval, self.n, self.args
+
+        def flat_hessp(x: np.ndarray, p: np.ndarray) -> np.ndarray:
+            out = hessp(unpack(x), np.array(p, dtype=np.float64), *args)
+            array = np.asarray(
+                self.backend.to_numpy(out) if self.backend.owns(out) else out, dtype=np.float64
+            )
+            if array.size != n:
+                raise InputError(
+                    f"hessp must return a vector of the {n} parameters (the product of the "
+                    f"Hessian with p); it returned shape {array.shape}."
+                )
+            return array.reshape(n)
+
+        return flat_hessp
+
+
+def _check_acyclic(tree: Any, what: str) -> None:
+    """An extopt error for a list, tuple or dict that holds itself (the tree
+    libraries overflow the stack on one, or fail inside their C code)."""
+    stack = [(tree, ())]
+    while stack:
+        node, ancestors = stack.pop()
+        if not isinstance(node, list | tuple | dict):
+            continue
+        if id(node) in ancestors:
+            raise InputError(
+                f"{what} contains itself (a list, tuple or dict that holds itself); pass a tree "
+                "of arrays and numbers."
+            )
+        inner = (*ancestors, id(node))
+        children = node.values() if isinstance(node, dict) else node
+        stack.extend((child, inner) for child in children)
+
+
+def _value(out: Any) -> float:
+    """A loss value (a number, or an array of one element) as a float."""
+    return float(np.asarray(out).reshape(())) if getattr(out, "ndim", 0) else float(out)
 
 
 def _gradient_choice(jac: Any, fun: Callable[..., Any], args: tuple, packer: Packer):
@@ -161,12 +233,24 @@ def _gradient_choice(jac: Any, fun: Callable[..., Any], args: tuple, packer: Pac
     unpack = packer.unpack_eval
     n = packer.size
 
-    def flat_grad(out: Any) -> np.ndarray:
+    def flat_grad(out: Any, x: np.ndarray) -> np.ndarray:
+        # complex at a complex point: SciPy's complex-step Hessian ("cs") of jac
+        dtype = np.complex128 if np.iscomplexobj(x) else np.float64
         if backend.owns(out) or isinstance(out, np.ndarray):
-            array = np.asarray(backend.to_numpy(out), dtype=np.float64)
+            array = np.asarray(backend.to_numpy(out), dtype=dtype)
             if array.size == n and (array.ndim == 1 or len(packer.leaves) == 1):
                 return array.reshape(n)
-        return packer.pack(out, what="the gradient from jac")
+        try:
+            if dtype is np.complex128:
+                return np.asarray(out, dtype=dtype).reshape(n)
+            return packer.pack(out, what="the gradient from jac")
+        except (TypeError, ValueError) as exc:
+            if isinstance(exc, InputError):
+                raise
+            raise InputError(
+                f"the gradient from jac must be numbers in the structure of x0 (or a flat "
+                f"vector of {n}); got {describe(out)}."
+            ) from None
 
     if jac is True:
 
@@ -186,18 +270,17 @@ def _gradient_choice(jac: Any, fun: Callable[..., Any], args: tuple, packer: Pac
 
         def user_vg(x):
             value, grad = checked_fun(unpack(x), *args)
-            return float(value), flat_grad(grad)
+            return _value(value), flat_grad(grad, x)
 
         return "user", value_fun, user_vg, None
     if callable(jac):
         checked_fun = first_call_checked(fun)
 
-        def user_vg(x):
-            params = unpack(x)
-            return float(checked_fun(params, *args)), flat_grad(jac(params, *args))
+        def user_vg(x):  # each function its own copy of the point
+            return _value(checked_fun(unpack(x), *args)), flat_grad(jac(unpack(x), *args), x)
 
         def user_grad(x):
-            return flat_grad(jac(unpack(x), *args))
+            return flat_grad(jac(unpack(x), *args), x)
 
         return "user", fun, user_vg, user_grad
     raise InputError(

@@ -10,10 +10,12 @@ everything evaluated, the elapsed time, and every field SciPy returned.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+from scipy.optimize import OptimizeResult
 
 #: SciPy result fields that extopt renames because it gives the name another
 #: meaning: SLSQP's flat `multipliers` (extopt's are per constraint) and
@@ -21,9 +23,17 @@ import numpy as np
 #: method). trust-constr's `jac`, the constraint Jacobians, becomes `constr_jac`.
 RENAMED = {"multipliers": "scipy_multipliers", "method": "algorithm"}
 
+#: The fields of the verdict. `extopt.minimize` computes them when one of them
+#: (or the whole result) is first read, so that a call costs what SciPy's costs
+#: until the verdict is asked for (see `FitResult._settle`).
+VERDICT_FIELDS = frozenset(
+    {"edm", "min_curvature", "verdict", "valid", "converged", "reasons", "params_at_limit"}
+)
+_SETTLING = threading.RLock()
 
-class FitResult(dict):
-    """The outcome of `extopt.minimize`.
+
+class FitResult(OptimizeResult):
+    """The outcome of `extopt.minimize`: a `scipy.optimize.OptimizeResult`.
 
     Keys are also attributes. The main ones:
 
@@ -77,9 +87,69 @@ class FitResult(dict):
     def __dir__(self) -> list[str]:
         return sorted(set(super().__dir__()) | set(self))
 
+    # -- the verdict, computed when first read ---------------------------------------
+    def _settle(self) -> None:
+        """Compute the pending verdict fields (once; thread-safe)."""
+        if "_pending" not in self.__dict__:
+            return
+        with _SETTLING:
+            pending = self.__dict__.pop("_pending", None)
+            if pending is not None:
+                pending(self)
+
+    def __getitem__(self, key: Any) -> Any:
+        if key in VERDICT_FIELDS:
+            self._settle()
+        return super().__getitem__(key)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        if key in VERDICT_FIELDS:
+            self._settle()
+        return super().get(key, default)
+
+    def __contains__(self, key: object) -> bool:
+        if key in VERDICT_FIELDS:
+            self._settle()
+        return super().__contains__(key)
+
+    def __iter__(self):
+        self._settle()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._settle()
+        return super().__len__()
+
+    def keys(self):
+        self._settle()
+        return super().keys()
+
+    def items(self):
+        self._settle()
+        return super().items()
+
+    def copy(self) -> FitResult:
+        self._settle()
+        new = FitResult(self)
+        return new
+
+    def pop(self, key: Any, *default: Any) -> Any:
+        if key in VERDICT_FIELDS:
+            self._settle()
+        return super().pop(key, *default)
+
+    def __eq__(self, other: object) -> bool:
+        self._settle()
+        if isinstance(other, FitResult):
+            other._settle()
+        return super().__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
     def __getstate__(self) -> dict[str, Any]:
         # The data only: the live problem (compiled functions) stays behind, and
         # the loss and the minimizer are kept as their descriptions.
+        self._settle()
         data = dict(self)
         for key in ("loss", "minimizer"):
             if key in data and data[key] is not None:
@@ -98,6 +168,7 @@ class FitResult(dict):
     def __str__(self) -> str:
         from ._repr import result_text
 
+        self._settle()
         return result_text(self)
 
     @property
@@ -356,6 +427,7 @@ class FitResult(dict):
     def _repr_html_(self) -> str:
         from ._repr import result_html
 
+        self._settle()
         return result_html(self)
 
 
@@ -379,6 +451,7 @@ class _Values(Mapping):
         return repr(self._data)
 
     def __call__(self):
+        self._owner._settle()
         return dict.values(self._owner)
 
 

@@ -19,7 +19,15 @@ import numpy as np
 
 from ._errors import ExtoptError, InputError, MethodError, describe, warn
 from ._evaluator import Evaluation, EvaluationLimit, Evaluator
-from ._methods import DENSE_HESSIAN_MAX, MethodSpec, able, check_options, get_method
+from ._methods import (
+    DENSE_HESSIAN_MAX,
+    MethodSpec,
+    able,
+    check_memory,
+    check_option_arrays,
+    check_options,
+    get_method,
+)
 from ._problem import FD_SCHEMES, Problem
 from ._report import report
 from ._result import RENAMED, FitResult
@@ -32,6 +40,12 @@ class _Stop(Exception):
     """Unwinds a method that cannot be stopped by StopIteration."""
 
 
+_FD_FD = (
+    "Whenever the gradient is estimated via finite-differences, we require the Hessian to be "
+    "estimated using one of the quasi-Newton strategies."
+)
+
+
 @dataclass
 class _Plan:
     """What SciPy gets for one run (derived from the method's table row)."""
@@ -42,6 +56,22 @@ class _Plan:
     fuse: str = "value"
     constraint_hess: Any = None  # for trust-constr's NonlinearConstraint
     gradient_at_end: bool = False
+    #: jac=None goes to SciPy as None: its own default differences, with the
+    #: method's `eps` option (an absolute step) where it has one, as in SciPy.
+    scipy_default_fd: bool = False
+
+
+class HessianProduct:
+    """The user's Hessian-vector product ``hessp(params, p, *args)`` (SciPy's
+    `hessp`), given where a `hess` goes."""
+
+    def __init__(self, hessp: Callable[..., Any]):
+        if not callable(hessp):
+            raise InputError(f"hessp must be callable or None; got {describe(hessp)}.")
+        self.hessp = hessp
+
+    def __repr__(self) -> str:
+        return f"hessp={self.hessp!r}"
 
 
 def check_derivatives(spec: MethodSpec, jac: Any, hess: Any) -> None:
@@ -61,6 +91,14 @@ def check_derivatives(spec: MethodSpec, jac: Any, hess: Any) -> None:
         )
     if hess is None:
         return
+    if isinstance(hess, HessianProduct):
+        if spec.hess in ("none", "hess") and spec.key != "trust-constr":
+            raise MethodError(
+                f"{spec.name} uses no Hessian-vector products, so {hess!r} would be ignored; "
+                "methods that use them: ['Newton-CG', 'trust-ncg', 'trust-krylov', "
+                "'trust-constr']."
+            )
+        return
     if spec.hess == "none":
         raise MethodError(
             f"{spec.name} uses no Hessian, so hess={describe(hess)} would be ignored; methods "
@@ -76,7 +114,7 @@ def check_derivatives(spec: MethodSpec, jac: Any, hess: Any) -> None:
             raise MethodError(
                 f"with a finite-difference gradient ({jac!r}) the Hessian of {spec.name} cannot "
                 f"also be finite differences ({hess!r}); use a quasi-Newton update "
-                "(hess=scipy.optimize.BFGS()) or exact derivatives."
+                "(hess=scipy.optimize.BFGS()) or exact derivatives. SciPy's words: " + _FD_FD
             )
     elif (not callable(hess) or isinstance(hess, type)) and not spec.hess_update:
         raise MethodError(
@@ -169,12 +207,15 @@ class ScipyMinimizer:
                     "autodiff backend such as 'jax'."
                 )
             plan.jac = scheme
+            plan.scipy_default_fd = problem.jac is None and not problem.float32
             plan.fuse = "value_constraints" if spec.fuse == "everything" else "value"
             if plan.fuse == "value_constraints" and problem.jac in FD_SCHEMES:
                 plan.fuse = "value"
         else:
             plan.jac = EXACT
-        # -- second derivatives
+            if problem.jac == "user" and problem.functions.grad is not None:
+                # the user's own fun and jac: each called only where SciPy asks for it
+                plan.fuse = "separate"
         hess = self.hess
         functions = problem.functions
         if spec.hess == "none":
@@ -199,6 +240,10 @@ class ScipyMinimizer:
                 plan.hess = "2-point"
             if spec.key == "trust-constr" and problem.constraints is not None and exact:
                 plan.constraint_hess = EXACT
+        elif isinstance(hess, HessianProduct):
+            plan.hessp = problem.user_hessp(hess.hessp)
+            if spec.key == "trust-constr" and problem.constraints is not None:
+                plan.constraint_hess = EXACT if functions.hessp is not None else None
         elif callable(hess) and not isinstance(hess, type):
             plan.hess = problem.user_hess(hess)
         elif isinstance(hess, str):
@@ -206,7 +251,8 @@ class ScipyMinimizer:
                 raise MethodError(
                     f"with a finite-difference gradient ({plan.jac!r}) the Hessian of "
                     f"{spec.name} cannot also be finite differences ({hess!r}); use a quasi-Newton "
-                    "update (hess=scipy.optimize.BFGS()) or exact derivatives."
+                    "update (hess=scipy.optimize.BFGS()) or exact derivatives. SciPy's words: "
+                    + _FD_FD
                 )
             plan.hess = hess
             plan.constraint_hess = hess
@@ -252,6 +298,7 @@ class ScipyMinimizer:
             max_evals=max_evals,
             violation=problem.constraints.violation if problem.constraints is not None else None,
             eps=problem.eps,
+            bounds=problem.bounds,
         )
         return Run(self, problem, spec, plan, ev)
 
@@ -274,6 +321,21 @@ class Run:
         self.plan = plan
         self.ev = ev
         self.options = dict(minimizer.options)
+        check_option_arrays(spec, self.options, problem.n)
+        check_memory(spec, problem.n)
+        cset = problem.constraints
+        if (
+            spec.key == "trust-constr"
+            and cset is not None
+            and cset.eq_rows.size > problem.n
+            and self.options.get("factorization_method") != "SVDFactorization"
+        ):
+            raise MethodError(
+                f"trust-constr was given {cset.eq_rows.size} equality rows for {problem.n} "
+                "parameters: more equality constraints than independent variables (SciPy's "
+                "words), which its default factorization cannot take. Remove the dependent "
+                "ones, or pass options={'factorization_method': 'SVDFactorization'}."
+            )
         if problem.float32 and minimizer.tol is None:
             # SciPy's defaults ask more of a float32 loss than it can resolve.
             for name, value in spec.float32:
@@ -304,12 +366,14 @@ class Run:
         options = {**self.options, **(options or {})}
         exact = {"jac": ev.grad, "hess": ev.hess, "hessp": ev.hessp}
         kwargs: dict[str, Any] = {
-            "method": spec.name,
+            "method": spec.custom or spec.name,
             "tol": self.minimizer.tol,
             "options": options,
         }
         for name in ("jac", "hess", "hessp"):
             value = getattr(plan, name)
+            if name == "jac" and plan.scipy_default_fd:
+                continue
             if value is not None:
                 kwargs[name] = exact[name] if value is EXACT else _recorded(ev, value)
         if isinstance(plan.hess, HessianUpdateStrategy):
@@ -319,14 +383,24 @@ class Run:
             # Value and gradient always together: one call, and SciPy memoizes the pair.
             fun, kwargs["jac"] = ev.fun_and_grad, True
         if problem.bounds is not None:
-            kwargs["bounds"] = Bounds(*problem.bounds)
+            kept = problem.keep_feasible
+            kwargs["bounds"] = Bounds(
+                *problem.bounds, keep_feasible=False if kept is None else kept
+            )
         if problem.constraints is not None:
             kwargs["constraints"] = _scipy_constraints(spec, problem, ev, plan)
         state = _CallbackState()
         if callback is not None:
             kwargs["callback"] = _callback(spec, ev, callback, state)
 
+        pool = None
+        if options.get("workers") is not None:
+            from ._dropin import scipy_workers
+
+            mapper, pool = scipy_workers(options["workers"], problem, ev)
+            kwargs["options"] = {**options, "workers": mapper}
         start = time.perf_counter()
+        evaluated = ev.counts.nfev
         with problem.backend.session():
             try:
                 raw = minimize(fun, np.array(x0, dtype=np.float64), **kwargs)
@@ -337,9 +411,19 @@ class Run:
             except Exception as exc:
                 if exc is ev.error or isinstance(exc, ExtoptError):
                     raise  # the user's own, or extopt's
+                if isinstance(exc, ValueError | TypeError) and ev.counts.nfev - evaluated <= 1:
+                    # SciPy refused an input before the run began (an option's value,
+                    # an initial simplex or matrix): the user's to fix, in SciPy's words
+                    raise MethodError(
+                        f"{spec.name} refused its input: {exc} (SciPy's own check)"
+                    ) from exc
                 # SciPy's own failure (trust-constr on negative curvature, ...):
                 # an unsuccessful run that answers with the best point seen.
                 raw, state.failed = None, exc
+            finally:
+                if pool is not None:
+                    pool.close()
+                    pool.join()
             elapsed = time.perf_counter() - start
             budget, ev.max_evals = ev.max_evals, None  # the report may evaluate the answer
             try:
@@ -366,7 +450,7 @@ def _recorded(ev: Evaluator, value: Any) -> Any:
 def _check_hess_type(hess: Any) -> None:
     from scipy.optimize import HessianUpdateStrategy
 
-    if hess is None or isinstance(hess, HessianUpdateStrategy):
+    if hess is None or isinstance(hess, HessianUpdateStrategy | HessianProduct):
         return
     if isinstance(hess, type) and issubclass(hess, HessianUpdateStrategy):
         return
@@ -489,7 +573,7 @@ def _finish(
     if state.limit or state.failed is not None:  # the best point seen is the answer
         x = ev.answer_x if ev.answer_x is not None else problem.x0
     else:
-        x = state.x if state.stopped else np.array(raw.x, dtype=np.float64).ravel()
+        x = state.x if raw is None else np.array(raw.x, dtype=np.float64).ravel()
     # What SciPy knows at x: its gradient estimate when it used finite
     # differences, its multipliers (SLSQP, trust-constr; bounds last there).
     g = lam = bound_mult = None
@@ -516,8 +600,12 @@ def _finish(
             "best point seen is the answer"
         )
     elif state.stopped:
-        success, message = False, f"stopped by the callback at iteration {state.nit}"
-        status = raw["status"] if raw is not None and spec.key == "trust-constr" else 99
+        # SciPy's words where SciPy stopped the run, the same words where extopt did
+        success, message, status = False, "`callback` raised `StopIteration`.", 99
+        if raw is not None:
+            message = str(raw.get("message", message))
+            status = raw.get("status", status)
+            success = bool(raw.get("success", False)) if spec.key == "cobyqa" else False
     else:
         success = bool(raw.get("success", False))
         status, message = raw.get("status"), str(raw.get("message", ""))
@@ -536,6 +624,7 @@ def _finish(
         lam=lam,
         bound_mult=bound_mult,
     )
+    _scipy_fixed_jac(spec, problem, res)
     res._stopped = state.stopped
     res["scipy_result"] = raw
     res["options"] = options
@@ -562,6 +651,28 @@ def _finish(
                 continue
             res.setdefault(RENAMED.get(key, key), value)
     return res
+
+
+def _scipy_fixed_jac(spec: MethodSpec, problem: Problem, res: FitResult) -> None:
+    """SciPy's convention for parameters fixed by equal bounds: L-BFGS-B, TNC
+    and SLSQP take them out of the problem when any derivative (of the loss or
+    of a constraint) is finite-differenced, and report NaN as their gradient
+    ("not computed"). `res.jac` follows it; `res.jac_flat` keeps what extopt
+    knows."""
+    if spec.key not in ("l-bfgs-b", "tnc", "slsqp") or problem.bounds is None:
+        return
+    fixed = problem.bounds[0] == problem.bounds[1]
+    g = res.get("jac_flat")
+    if g is None or not fixed.any():
+        return
+    cset = problem.constraints
+    differenced = not problem.has_gradient or (
+        cset is not None and problem.functions.constraints_jac is None
+    )
+    if differenced:
+        shown = np.array(g, dtype=np.float64)
+        shown[fixed] = np.nan
+        res["jac"] = problem.packer.unpack(shown)
 
 
 def _multipliers(spec: MethodSpec, raw: Any, cset) -> np.ndarray | None:

@@ -156,14 +156,16 @@ class Packer:
     def unpack_eval(self, flat: np.ndarray) -> Any:
         """The flat vector as the user's tree for calling the user's own Python
         functions: leaves of the user's types, in the dtypes they are evaluated
-        in (float64 for NumPy leaves, whatever their own dtype)."""
+        in (float64 for NumPy leaves, whatever their own dtype). Always a fresh
+        copy: a function that changes its argument in place (``x -= 1``) changes
+        its own copy, never the point the algorithm or extopt holds."""
         if np.iscomplexobj(flat):
-            return self.unpack(flat)
+            return self.unpack(np.array(flat))
         specs = self.__dict__.get("_eval_specs")
         if specs is None:
             specs = tuple(dataclasses.replace(s, out_dtype=s.dtype) for s in self.leaves)
             self._eval_specs = specs
-        leaves = self.backend.leaves_from_flat(np.asarray(flat, dtype=np.float64), specs)
+        leaves = self.backend.leaves_from_flat(np.array(flat, dtype=np.float64), specs)
         return self.backend.unflatten(self.treedef, leaves)
 
     def unpack_numpy(self, flat: np.ndarray) -> Any:

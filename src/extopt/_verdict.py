@@ -144,6 +144,13 @@ def scaled_violation(problem: Any, x: np.ndarray, c: np.ndarray | None) -> float
     return worst
 
 
+def unfinished(result: Any) -> bool:
+    """A run the user ended (its callback stopped it) or whose evaluation budget
+    is spent: invalid whatever the evidence, so no evaluation is spent on the
+    curvature there (`nfev` stays what the run used)."""
+    return bool(getattr(result, "_stopped", False)) or result.get("status") == "maxiter"
+
+
 def gather(result: Any) -> Evidence:
     """The evidence at a `FitResult`'s answer (computed once, then kept)."""
     known = result.__dict__.get("_evidence")
@@ -167,7 +174,7 @@ def gather(result: Any) -> Evidence:
     finite = not parts
     space = FreeSpace.at(problem, x, c, J, lam, result.__dict__.get("_bound_mult"))
     curvature = None
-    if finite:
+    if finite and not unfinished(result):
         lam_finite = lam if lam is None or np.all(np.isfinite(lam)) else None
         try:
             residual = _lagrangian_gradient(result, problem, lam_finite)
@@ -252,7 +259,7 @@ def _lagrangian_gradient(result: Any, problem: Any, lam: Any) -> np.ndarray:
     J = result._J
     cset = problem.constraints
     if cset is not None and J is not None and not problem.functions.exact:
-        J = fd_jacobian(problem.functions.constraints, x, problem.eps)
+        J = fd_jacobian(problem.functions.constraints, x, problem.eps, problem.bounds)
     measures = kkt(g, J, lam if cset is not None else None, result._c, cset, x, problem.bounds)
     return np.asarray(measures["residual"], dtype=np.float64)
 
@@ -322,9 +329,12 @@ def judge(
     )
 
     if curvature is None:
-        checks.append(
-            Check("curvature", False, "the curvature at the answer could not be computed")
+        text = (
+            "not examined: the run did not finish (stopped, or its budget spent)"
+            if unfinished(result)
+            else "the curvature at the answer could not be computed"
         )
+        checks.append(Check("curvature", False, text))
     elif curvature.free == 0:
         checks.append(Check("curvature", True, "no free direction (every parameter is held)"))
     else:

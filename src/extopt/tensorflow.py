@@ -137,8 +137,15 @@ class _GraphVariables(_interface.VariableAdapter):
         self.equalities = list(equalities)
         self.inequalities = list(inequalities)
         self.backend = TensorflowBackend()
-        if tuple(loss.shape) != ():
-            raise InputError(f"loss must be a scalar tensor; got a tensor of shape {loss.shape}.")
+        shape = loss.shape
+        if shape.rank is None or shape.num_elements() != 1:
+            raise InputError(
+                "loss must be a scalar tensor (or a tensor of one element, such as shape (1,)); "
+                f"got a tensor of shape {loss.shape}."
+            )
+        if shape.rank:  # one element, as tf.contrib's interface took it
+            with loss.graph.as_default():
+                loss = tf.reshape(loss, [])
         if var_list is None:
             with loss.graph.as_default():
                 var_list = tf.compat.v1.trainable_variables()

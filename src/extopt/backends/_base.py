@@ -305,17 +305,42 @@ def _path_str(path: tuple) -> str:
 
 def check_scalar_output(value: Any, what: str, autodiff: bool = False) -> None:
     """Raise an `InputError` unless `value` (an output's shape/dtype) is a real
-    scalar; with `autodiff`, a floating one (an integer loss has no gradient)."""
+    scalar, or an array of one element as SciPy, TF1 and torch.optim take it
+    (a loss of shape (1,)); with `autodiff`, a floating one (an integer loss
+    has no gradient)."""
+    import numbers
+
+    if isinstance(value, list | tuple):
+        with contextlib.suppress(TypeError, ValueError):
+            value = np.asarray(value)
+    if not (hasattr(value, "dtype") and hasattr(value, "shape")) and not isinstance(
+        value, numbers.Number
+    ):
+        raise InputError(
+            f"{what} must return a real scalar; it returned {describe(value)}."
+            + (
+                " SciPy's words: The user-provided objective function must return a scalar value."
+                if what == "fun"
+                else ""
+            )
+        )
     shape = getattr(value, "shape", ())
     dtype = np.dtype(getattr(value, "dtype", np.float64))
+    if isinstance(value, complex) and not hasattr(value, "dtype"):
+        dtype = np.dtype(np.complex128)
     if isinstance(value, bool | np.bool_) or (tuple(shape) == () and dtype.kind == "b"):
         dtype = np.dtype(bool)
     elif isinstance(value, int) and not hasattr(value, "dtype"):
         dtype = np.dtype(np.int64)
-    if tuple(shape) != () or dtype.kind not in "fiu":
+    if int(np.prod(tuple(shape), dtype=np.int64)) != 1 or dtype.kind not in "fiu":
         raise InputError(
             f"{what} must return a real scalar; it returned {describe(value)}. "
             "Sum or reduce the output, or pass vector-valued conditions as constraints."
+            + (
+                " SciPy's words: The user-provided objective function must return a scalar value."
+                if what == "fun"
+                else ""
+            )
         )
     if autodiff and dtype.kind != "f":
         raise InputError(
@@ -336,10 +361,10 @@ def first_call_checked(
     def call(*args: Any) -> Any:
         nonlocal checked
         out = fun(*args)
-        if not checked:
+        # a complex-step probe ("cs") may return a complex value; a real point may not
+        if not checked and not (args and np.iscomplexobj(args[0])):
             value = out if select is None else select(out)
-            if not np.iscomplexobj(value):
-                check_scalar_output(value, what)
+            check_scalar_output(value, what)
             checked = True
         return out
 

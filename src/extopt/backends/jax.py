@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from .._errors import BackendError, InputError
+from .._errors import BackendError, InputError, describe
 from .._tree import LeafSpec, Packer
 from ._base import (
     Backend,
@@ -214,11 +214,11 @@ def _build(
         return jax.tree_util.tree_unflatten(arg_treedef, leaves) if n_args else ()
 
     def loss(x, d):
-        out = jnp.asarray(fun(params_of(x), *args_of(d)))
+        out = jnp.reshape(jnp.asarray(fun(params_of(x), *args_of(d))), ())  # (1,) too
         return out.astype(jnp.complex128 if jnp.iscomplexobj(x) else jnp.float64)
 
     x_spec = jax.ShapeDtypeStruct((packer.size,), jnp.float64)
-    out = jax.eval_shape(lambda x, d: fun(params_of(x), *args_of(d)), x_spec, dyn)
+    out = jax.eval_shape(lambda x, d: _numeric(fun(params_of(x), *args_of(d)), "fun"), x_spec, dyn)
     check_scalar_output(out, "fun", autodiff=True)
 
     cfuns = model.constraint_funs
@@ -226,7 +226,9 @@ def _build(
     for kind, index, cfun in cfuns:
         what = f"the output of {'equalities' if kind == 'eq' else 'inequalities'}[{index}]"
         shape_tree = jax.eval_shape(
-            lambda x, d, cfun=cfun: cfun(params_of(x), *args_of(d)), x_spec, dyn
+            lambda x, d, cfun=cfun, what=what: _numeric(cfun(params_of(x), *args_of(d)), what),
+            x_spec,
+            dyn,
         )
         flat, out_treedef = jax.tree_util.tree_flatten_with_path(shape_tree)
         for path, leaf in flat:
@@ -401,3 +403,17 @@ def _flat_functions(model: Model, compiled, dyn) -> FlatFunctions:
     functions.constraints_hess = constraints_hess
     functions.lagrangian_hess = lagrangian_hess
     return functions
+
+
+def _numeric(out: Any, what: str) -> Any:
+    """`out` if every leaf of it is a number or an array (checked while JAX
+    traces, where a string or None would fail inside JAX's own code)."""
+    for leaf in jax.tree_util.tree_leaves(out, is_leaf=lambda v: v is None):
+        if leaf is None or not (
+            isinstance(leaf, jax.Array | np.ndarray | np.generic | int | float | complex)
+        ):
+            raise InputError(
+                f"{what} must return numbers or arrays (a scalar for fun); it returned "
+                f"{describe(out)}."
+            )
+    return out

@@ -14,7 +14,7 @@ import numpy as np
 
 from .._errors import InputError
 from .._tree import Packer
-from ._base import Backend, FlatFunctions, Model, first_call_checked
+from ._base import Backend, FlatFunctions, Model, check_scalar_output, first_call_checked
 
 
 class NumpyBackend(Backend):
@@ -34,7 +34,17 @@ class NumpyBackend(Backend):
 
         def value(x: np.ndarray) -> float:
             out = fun(unpack(x), *args)
-            return complex(out) if x.dtype.kind == "c" else float(out)
+            try:
+                if getattr(out, "ndim", 0) or isinstance(out, list | tuple):
+                    out = np.asarray(out).reshape(())  # one element, as SciPy takes it
+                if x.dtype.kind == "c":
+                    return complex(out)
+                if np.iscomplexobj(out):
+                    raise TypeError
+                return float(out)
+            except (TypeError, ValueError):
+                check_scalar_output(out, "fun")  # says what is wrong with it
+                raise
 
         constraint_funs = model.constraint_funs
         if not constraint_funs:

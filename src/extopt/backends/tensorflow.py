@@ -223,7 +223,13 @@ class TensorflowBackend(Backend):
         def loss(srcs):
             out = model.fun(params_of(srcs), *args)
             check_scalar_output(_probe(out), "fun", autodiff=True)
-            return out
+            if not isinstance(out, tf.Tensor | tf.Variable):
+                raise InputError(
+                    f"fun returned {describe(out)}, not a TensorFlow tensor: a value not "
+                    "computed from the parameters with TensorFlow operations has no gradient. "
+                    "Return the tensor (not .numpy() or a Python number)."
+                )
+            return tf.reshape(out, []) if len(_probe(out).shape) else out  # (1,) too
 
         constraint_fns = [
             (lambda srcs, c=c: c(params_of(srcs), *args)) for _, _, c in model.constraint_funs
@@ -259,7 +265,7 @@ class TensorflowBackend(Backend):
         def loss(srcs):
             out = model.loss()
             check_scalar_output(_probe(out), "the loss", autodiff=True)
-            return out
+            return tf.reshape(out, []) if len(_probe(out).shape) else out  # (1,) too
 
         constraint_fns = [(lambda srcs, c=c: c()) for _, _, c in model.constraint_funs]
         return _Engine(

@@ -192,7 +192,7 @@ class TorchBackend(Backend):
         treedef_is_leaf = packer.leaves[0].path == "" and len(packer.leaves) == 1
 
         def loss_of(fun):
-            return lambda srcs: fun(params_of(srcs), *args)
+            return lambda srcs: _scalar(fun(params_of(srcs), *args))
 
         constraint_fns = [
             (lambda srcs, c=c: c(params_of(srcs), *args)) for _, _, c in model.constraint_funs
@@ -225,7 +225,7 @@ class TorchBackend(Backend):
             return variables
 
         def loss_of(fun):
-            return lambda srcs: fun()
+            return lambda srcs: _scalar(fun())
 
         constraint_fns = [(lambda srcs, c=c: c()) for _, _, c in model.constraint_funs]
         return _Engine(
@@ -315,7 +315,7 @@ class _Engine:
         return torch.cat(parts)
 
     def _grad(self, output, srcs: list, **kwargs) -> tuple:
-        return torch.autograd.grad(output, srcs, materialize_grads=True, **kwargs)
+        return _autograd(output, srcs, **kwargs)
 
     def _jacobian(self, vector, srcs: list) -> np.ndarray:
         """d vector / d sources as an (m, n) float64 array (batched backward)."""
@@ -454,7 +454,8 @@ def _direct_value_and_grad(fun: Callable, args: tuple) -> Callable:
         if not checked:
             check_scalar_output(_shape_probe(loss), "fun", autodiff=True)
             checked = True
-        (g,) = torch.autograd.grad(loss, xt, materialize_grads=True)
+        loss = _scalar(loss)
+        (g,) = _autograd(loss, [xt])
         return float(loss.detach()), g.numpy()
 
     return value_and_grad
@@ -470,4 +471,29 @@ def _shape_probe(out: Any) -> Any:
         else:  # its own integer (or boolean) dtype, for the message
             dtype = np.dtype(str(out.dtype).removeprefix("torch."))
         return np.empty(tuple(out.shape), dtype=dtype)
+    return out
+
+
+_DETACHED = (
+    "returned a value with no autograd graph back to the parameters (a Python number, a "
+    "detached tensor, .item(), or a value computed under torch.no_grad()), so extopt cannot "
+    "differentiate it. Compute it from the parameters with torch operations, and return the "
+    "tensor."
+)
+
+
+def _autograd(output: Any, inputs: list, **kwargs: Any) -> tuple:
+    """torch.autograd.grad, with an extopt error for an output not computed from
+    the inputs (where autograd's own error would come from deep inside torch)."""
+    if not isinstance(output, list | tuple) and not (
+        isinstance(output, torch.Tensor) and output.requires_grad
+    ):
+        raise InputError(f"the loss (or a constraint) {_DETACHED}")
+    return torch.autograd.grad(output, inputs, materialize_grads=True, **kwargs)
+
+
+def _scalar(out: Any) -> Any:
+    """A loss of one element (shape (1,), as torch.optim takes it) as a 0-d tensor."""
+    if isinstance(out, torch.Tensor) and out.dim() > 0 and out.numel() == 1:
+        return out.reshape(())
     return out
